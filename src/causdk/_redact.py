@@ -1,0 +1,91 @@
+"""The one place that knows what a secret looks like.
+
+Secrets are kept out of output two ways: by name (headers and query parameters that carry
+credentials or signatures) and by value (every secret a credential object holds is registered
+here, and :func:`scrub` replaces it wherever it would be printed, e.g. when a provider echoes a
+string-to-sign with a security token in an error message).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Mapping
+
+REDACTED = "[redacted]"
+
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "x-auth-token",
+        "x-subject-token",
+        "x-security-token",
+        "x-acs-security-token",
+        "x-acs-bearer-token",
+        "cookie",
+        "set-cookie",
+    }
+)
+SECRET_QUERY = frozenset({"signature", "securitytoken", "accesskeysecret", "bearertoken"})
+
+_MIN_SECRET_LEN = 6
+_lock = threading.Lock()
+_secrets: set[str] = set()
+# Longest first, so that a secret containing another is replaced whole.
+_ordered: tuple[str, ...] = ()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret value so that :func:`scrub` removes it from any text."""
+    global _ordered
+    if not value or len(value) < _MIN_SECRET_LEN:
+        return
+    with _lock:
+        if value in _secrets:
+            return
+        _secrets.add(value)
+        _ordered = tuple(sorted(_secrets, key=len, reverse=True))
+
+
+def scrub(text: str) -> str:
+    """Return *text* with every registered secret value replaced."""
+    for secret in _ordered:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def redact_headers(headers: Iterable[tuple[str, str]] | Mapping[str, str]) -> dict[str, str]:
+    """A copy of *headers* fit to print."""
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    return {k: (REDACTED if k.lower() in SECRET_HEADERS else scrub(v)) for k, v in items}
+
+
+def redact_url(url: str) -> str:
+    """*url* with secret query parameters' values hidden."""
+    base, sep, query = url.partition("?")
+    if not sep:
+        return scrub(url)
+    parts = []
+    for pair in query.split("&"):
+        name, eq, _value = pair.partition("=")
+        parts.append(f"{name}={REDACTED}" if eq and name.lower() in SECRET_QUERY else pair)
+    return scrub(f"{base}?{'&'.join(parts)}")
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that scrubs registered secrets from every record it sees.
+
+    causdk attaches it to its own logger; attach it to a handler to cover other loggers too
+    (httpx's, for instance, which logs full URLs at DEBUG).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not _ordered:
+            return True
+        message = record.getMessage()
+        cleaned = scrub(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True

@@ -1,0 +1,152 @@
+"""The only module that imports httpx: client construction, sending, and the two flow runners.
+
+Each runner performs a flow's effects (send a request, sleep) with blocking I/O or with asyncio.
+Everything that decides anything lives in the pure core; the runners only carry it out.
+"""
+
+from __future__ import annotations
+
+import platform
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import httpx
+
+from causdk._flow import Driver, Effect, Flow, Sleep
+from causdk._version import __version__
+from causdk._wire import WireRequest, WireResponse
+from causdk.clock import Clock
+from causdk.errors import ConfigurationError, TransportError
+from causdk.settings import ClientSettings
+
+T = TypeVar("T")
+
+# Connection never made: the request surely did not reach the server.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
+
+
+def user_agent(settings: ClientSettings) -> str:
+    """``causdk/<version> (python <x>; httpx <y>)``, plus the caller's suffix."""
+    agent = f"causdk/{__version__} (python {platform.python_version()}; httpx {httpx.__version__})"
+    return f"{agent} {settings.user_agent_suffix}" if settings.user_agent_suffix else agent
+
+
+def client_options(settings: ClientSettings) -> dict[str, Any]:
+    """Keyword arguments for httpx.Client / AsyncClient from causdk's settings."""
+    verify: bool | ssl.SSLContext = settings.verify_tls
+    if settings.verify_tls and settings.ca_bundle is not None:
+        if not settings.ca_bundle.is_file():
+            raise ConfigurationError(f"CA bundle {settings.ca_bundle} is not a file")
+        verify = ssl.create_default_context(cafile=str(settings.ca_bundle))
+    return {
+        "timeout": httpx.Timeout(
+            settings.read_timeout, connect=settings.connect_timeout, pool=settings.connect_timeout
+        ),
+        "proxy": settings.proxy,
+        "trust_env": settings.trust_env,
+        "verify": verify,
+        "follow_redirects": False,
+    }
+
+
+def _to_httpx(request: WireRequest) -> httpx.Request:
+    return httpx.Request(request.method, request.url, headers=request.headers, content=request.body)
+
+
+def _from_httpx(response: httpx.Response) -> WireResponse:
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    return WireResponse(response.status_code, headers, response.content)
+
+
+class _Captured:
+    error: TransportError | None = None
+
+
+@contextmanager
+def _capture_transport_errors() -> Iterator[_Captured]:
+    """Turn httpx's exceptions into causdk's TransportError (kept, not raised)."""
+    captured = _Captured()
+    try:
+        yield captured
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+        raise ConfigurationError(f"bad endpoint URL: {exc}") from exc
+    except httpx.TransportError as exc:
+        err = TransportError(
+            str(exc) or type(exc).__name__,
+            kind=type(exc).__name__,
+            may_have_been_sent=not isinstance(exc, _NOT_SENT),
+        )
+        err.__cause__ = exc
+        captured.error = err
+
+
+class SyncRunner:
+    """Runs flows with blocking I/O on an httpx.Client."""
+
+    def __init__(
+        self,
+        settings: ClientSettings,
+        clock: Clock,
+        *,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._clock = clock
+        self._owns_client = http_client is None
+        self._client = http_client or httpx.Client(transport=transport, **client_options(settings))
+
+    def run(self, flow: Flow[T]) -> T:
+        driver = Driver(flow)
+        while driver.effect is not None:
+            driver.resume(self._perform(driver.effect))
+        return driver.result
+
+    def _perform(self, effect: Effect) -> WireResponse | TransportError | None:
+        if isinstance(effect, Sleep):
+            self._clock.sleep(effect.seconds)
+            return None
+        with _capture_transport_errors() as captured:
+            return _from_httpx(self._client.send(_to_httpx(effect.request)))
+        return captured.error
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+
+class AsyncRunner:
+    """Runs flows with asyncio on an httpx.AsyncClient."""
+
+    def __init__(
+        self,
+        settings: ClientSettings,
+        clock: Clock,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._clock = clock
+        self._owns_client = http_client is None
+        self._client = http_client or httpx.AsyncClient(
+            transport=transport, **client_options(settings)
+        )
+
+    async def run(self, flow: Flow[T]) -> T:
+        driver = Driver(flow)
+        while driver.effect is not None:
+            driver.resume(await self._perform(driver.effect))
+        return driver.result
+
+    async def _perform(self, effect: Effect) -> WireResponse | TransportError | None:
+        if isinstance(effect, Sleep):
+            await self._clock.sleep_async(effect.seconds)
+            return None
+        with _capture_transport_errors() as captured:
+            return _from_httpx(await self._client.send(_to_httpx(effect.request)))
+        return captured.error
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()

@@ -1,0 +1,85 @@
+"""What the pure core builds and reads: plain HTTP requests and responses, no httpx in sight.
+
+Only :mod:`causdk._transport` turns these into httpx objects, so that the HTTP library can change
+in one place.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from causdk._redact import redact_headers, redact_url
+
+
+def percent_encode(value: str) -> str:
+    """RFC 3986 encoding as both providers sign it: only ``A-Za-z0-9-_.~`` stay as they are."""
+    return quote(value, safe="~")
+
+
+def canonical_query(params: Mapping[str, str]) -> str:
+    """``k=v`` pairs sorted by name, both sides percent-encoded, joined by ``&``."""
+    return "&".join(f"{percent_encode(k)}={percent_encode(params[k])}" for k in sorted(params))
+
+
+@dataclass(frozen=True, slots=True)
+class WireRequest:
+    """An HTTP request ready to send, signed where the provider wants it signed."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lowered:
+                return value
+        return None
+
+    def __repr__(self) -> str:
+        return (
+            f"WireRequest({self.method} {redact_url(self.url)}, "
+            f"headers={redact_headers(self.headers)}, body={len(self.body)} bytes)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WireResponse:
+    """An HTTP response as received; header names are lower case."""
+
+    status_code: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ValueError when it is not JSON."""
+        return json.loads(self.body)
+
+    def __repr__(self) -> str:
+        return f"WireResponse({self.status_code}, body={len(self.body)} bytes)"
+
+
+def parse_json_object(response: WireResponse) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when it is empty, not JSON, or not an object."""
+    if not response.body:
+        return None
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def join_url(endpoint: str, path: str, query: str = "") -> str:
+    """``endpoint`` (scheme and host, maybe a base path) + ``path`` + ``?query``."""
+    url = endpoint.rstrip("/") + path
+    return f"{url}?{query}" if query else url

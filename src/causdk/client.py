@@ -1,0 +1,362 @@
+"""``CARevoker`` and ``AsyncCARevoker``: two thin shells around one core.
+
+The core (:class:`_RevokerCore`) validates input and builds flows; the shells only hand those
+flows to a runner (blocking or asyncio) and add what is truly different: threads versus tasks
+in ``revoke_many``, and iterators versus async iterators in ``list``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from collections.abc import AsyncIterator, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, TypeVar
+
+from causdk._adapter import ProviderAdapter
+from causdk._flow import Flow, Runtime, Trace
+from causdk._log import logger
+from causdk.clock import Clock, SystemClock
+from causdk.errors import InvalidStateError, NotFoundError, ValidationError
+from causdk.models import (
+    Capabilities,
+    CAStatus,
+    CertificateAuthority,
+    Page,
+    Provider,
+    RevocationOutcome,
+    RevocationReason,
+    RevocationResult,
+)
+from causdk.ratelimit import shared_limiter
+from causdk.settings import ClientSettings
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["AsyncCARevoker", "CARevoker"]
+
+T = TypeVar("T")
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 256
+
+
+class _RevokerCore:
+    """Everything both shells share; no I/O."""
+
+    def __init__(self, adapter: ProviderAdapter, settings: ClientSettings, clock: Clock) -> None:
+        self.adapter = adapter
+        self.settings = settings
+        rate = settings.rate_limit
+        if rate is None:
+            rate = adapter.capabilities.default_rate_limit
+        limiter = (
+            shared_limiter(adapter.provider.value, adapter.account_key, rate) if rate else None
+        )
+        self.runtime = Runtime(
+            provider=adapter.provider.value,
+            clock=clock,
+            retry=settings.retry,
+            deadline=settings.deadline,
+            limiter=limiter,
+        )
+
+    def revoke_flow(
+        self,
+        ca_id: str,
+        reason: RevocationReason | str | None,
+        client_token: str | None,
+        confirm: bool,
+    ) -> Flow[RevocationResult]:
+        # Validate now, before the flow starts: bad input never sends anything.
+        ca_id = self.adapter.validate_ca_id(ca_id)
+        reason = _coerce_reason(reason)
+        token = self.adapter.prepare_client_token(client_token)
+        return self._revoke(ca_id, reason, token, confirm)
+
+    def _revoke(
+        self, ca_id: str, reason: RevocationReason | None, token: str | None, confirm: bool
+    ) -> Flow[RevocationResult]:
+        rt, adapter, trace = self.runtime, self.adapter, Trace()
+        logger.info(
+            "%s revoke %s reason=%s client_token=%s", rt.provider, ca_id, reason, token or "-"
+        )
+        result = dict(
+            provider=adapter.provider,
+            ca_id=ca_id,
+            reason=reason,
+            reason_sent=reason is not None and adapter.capabilities.supports_reason,
+            client_token=token,
+        )
+        try:
+            request_id = yield from adapter.revoke(rt, ca_id, reason, token, trace)
+        except (InvalidStateError, NotFoundError) as refusal:
+            if not trace.ambiguous:
+                raise
+            # An earlier attempt may have gone through; only a read can tell.
+            logger.info("%s revoke %s: %s after an ambiguous attempt; reading the CA back",
+                        rt.provider, ca_id, refusal.code)  # fmt: skip
+            ca = yield from adapter.get(rt, ca_id)
+            if not ca.is_revoked:
+                raise
+            return RevocationResult(
+                **result,  # type: ignore[arg-type]
+                request_id=refusal.request_id,
+                attempts=trace.attempts,
+                confirmed_by_read=True,
+                already_revoked=True,
+            )
+        confirmed = False
+        if confirm:
+            ca = yield from adapter.get(rt, ca_id)
+            confirmed = ca.is_revoked
+            if not confirmed:
+                logger.warning("%s revoke %s succeeded but a read shows %s",
+                               rt.provider, ca_id, ca.raw_status)  # fmt: skip
+        logger.info("%s revoked %s request_id=%s attempts=%d",
+                    rt.provider, ca_id, request_id, trace.attempts)  # fmt: skip
+        return RevocationResult(
+            **result,  # type: ignore[arg-type]
+            request_id=request_id,
+            attempts=trace.attempts,
+            confirmed_by_read=confirmed,
+        )
+
+    def get_flow(self, ca_id: str) -> Flow[CertificateAuthority]:
+        return self.adapter.get(self.runtime, self.adapter.validate_ca_id(ca_id))
+
+    def page_flow(self, cursor: int, status: CAStatus | None, page_size: int) -> Flow[Page]:
+        return self.adapter.list_page(self.runtime, cursor, status, page_size)
+
+    def check_list(self, status: CAStatus | str | None, page_size: int) -> CAStatus | None:
+        if not 1 <= page_size <= 100:
+            raise ValidationError(f"page_size must be between 1 and 100, not {page_size}")
+        try:
+            return None if status is None else CAStatus(status)
+        except ValueError:
+            choices = ", ".join(s.value for s in CAStatus)
+            raise ValidationError(f"unknown status {status!r}; one of: {choices}") from None
+
+    def plan_many(
+        self, ca_ids: Iterable[str], reason: RevocationReason | str | None, concurrency: int
+    ) -> tuple[list[str], RevocationReason | None]:
+        """Validate every id before any is revoked; drop repeats, keeping the first."""
+        if not 1 <= concurrency <= MAX_CONCURRENCY:
+            raise ValidationError(f"concurrency must be between 1 and {MAX_CONCURRENCY}")
+        ids = list(dict.fromkeys(ca_ids))
+        bad = []
+        for ca_id in ids:
+            try:
+                self.adapter.validate_ca_id(ca_id)
+            except ValidationError:
+                bad.append(ca_id)
+        if bad:
+            raise ValidationError(f"{len(bad)} malformed CA id(s), none revoked: {bad[:10]!r}")
+        return ids, _coerce_reason(reason)
+
+
+def _coerce_reason(reason: RevocationReason | str | None) -> RevocationReason | None:
+    if reason is None or isinstance(reason, RevocationReason):
+        return reason
+    try:
+        return RevocationReason(str(reason).upper())
+    except ValueError:
+        choices = ", ".join(r.value for r in RevocationReason)
+        raise ValidationError(f"unknown revocation reason {reason!r}; one of: {choices}") from None
+
+
+def _outcome(ca_id: str, result: RevocationResult | BaseException) -> RevocationOutcome:
+    if isinstance(result, RevocationResult):
+        return RevocationOutcome(ca_id=ca_id, result=result)
+    if not isinstance(result, Exception):  # KeyboardInterrupt, CancelledError: stop the batch
+        raise result
+    logger.warning("revoke %s failed: %s", ca_id, result)
+    return RevocationOutcome(ca_id=ca_id, error=result)
+
+
+class _Shell:
+    """Properties both shells expose."""
+
+    _core: _RevokerCore
+
+    @property
+    def provider(self) -> Provider:
+        """The cloud this client talks to."""
+        return self._core.adapter.provider
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the provider supports (reasons, idempotency, default rate limit)."""
+        return self._core.adapter.capabilities
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(provider={self.provider.value})"
+
+
+class CARevoker(_Shell):
+    """Revoke and read private CAs on one provider, with blocking calls.
+
+    Build one with a provider's class (``AlibabaRevoker``, ``HuaweiRevoker``) or with
+    :func:`causdk.create_revoker`. Use it as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        adapter: ProviderAdapter,
+        *,
+        settings: ClientSettings | None = None,
+        clock: Clock | None = None,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        from causdk._transport import SyncRunner
+
+        settings = settings or ClientSettings()
+        clock = clock or SystemClock()
+        self._core = _RevokerCore(adapter, settings, clock)
+        self._runner = SyncRunner(settings, clock, http_client=http_client, transport=transport)
+
+    def revoke(
+        self,
+        ca_id: str,
+        *,
+        reason: RevocationReason | str | None = None,
+        client_token: str | None = None,
+        confirm: bool = False,
+    ) -> RevocationResult:
+        """Revoke one CA. Irreversible: the CA issues nothing more and what it issued is invalid.
+
+        ``reason`` is sent where the provider takes one (see ``capabilities``) and kept in the
+        result either way. ``client_token`` makes a repeat of this call have no further effect on
+        providers with client tokens; one is made when not given. ``confirm`` reads the CA back
+        after success. Raises a :class:`causdk.CausdkError` subclass on failure.
+        """
+        return self._runner.run(self._core.revoke_flow(ca_id, reason, client_token, confirm))
+
+    def get(self, ca_id: str) -> CertificateAuthority:
+        """Read one CA."""
+        return self._runner.run(self._core.get_flow(ca_id))
+
+    def list(
+        self, *, status: CAStatus | str | None = None, page_size: int = 50
+    ) -> Iterator[CertificateAuthority]:
+        """Every CA, optionally of one status, read a page at a time as you iterate."""
+        wanted = self._core.check_list(status, page_size)
+        cursor: int | None = self._core.adapter.first_cursor
+        while cursor is not None:
+            page = self._runner.run(self._core.page_flow(cursor, wanted, page_size))
+            yield from page.items
+            cursor = page.next_cursor
+
+    def revoke_many(
+        self,
+        ca_ids: Iterable[str],
+        *,
+        reason: RevocationReason | str | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> builtins.list[RevocationOutcome]:
+        """Revoke several CAs concurrently; one outcome per distinct id, in the order given.
+
+        Every id is validated before any CA is revoked. A failure never stops the others.
+        """
+        ids, why = self._core.plan_many(ca_ids, reason, concurrency)
+
+        def revoke_one(ca_id: str) -> RevocationOutcome:
+            try:
+                return _outcome(ca_id, self.revoke(ca_id, reason=why))
+            except Exception as exc:
+                return _outcome(ca_id, exc)
+
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="causdk") as pool:
+            return list(pool.map(revoke_one, ids))
+
+    def close(self) -> None:
+        """Close the HTTP client (unless it was given to us)."""
+        self._core.adapter.close()
+        self._runner.close()
+
+    def __enter__(self) -> CARevoker:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncCARevoker(_Shell):
+    """Revoke and read private CAs on one provider, with asyncio.
+
+    The same API as :class:`CARevoker`, awaited. Use it as an async context manager, or await
+    :meth:`aclose`.
+    """
+
+    def __init__(
+        self,
+        adapter: ProviderAdapter,
+        *,
+        settings: ClientSettings | None = None,
+        clock: Clock | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        from causdk._transport import AsyncRunner
+
+        settings = settings or ClientSettings()
+        clock = clock or SystemClock()
+        self._core = _RevokerCore(adapter, settings, clock)
+        self._runner = AsyncRunner(settings, clock, http_client=http_client, transport=transport)
+
+    async def revoke(
+        self,
+        ca_id: str,
+        *,
+        reason: RevocationReason | str | None = None,
+        client_token: str | None = None,
+        confirm: bool = False,
+    ) -> RevocationResult:
+        """Revoke one CA; see :meth:`CARevoker.revoke`."""
+        return await self._runner.run(self._core.revoke_flow(ca_id, reason, client_token, confirm))
+
+    async def get(self, ca_id: str) -> CertificateAuthority:
+        """Read one CA."""
+        return await self._runner.run(self._core.get_flow(ca_id))
+
+    async def list(
+        self, *, status: CAStatus | str | None = None, page_size: int = 50
+    ) -> AsyncIterator[CertificateAuthority]:
+        """Every CA, optionally of one status, read a page at a time as you iterate."""
+        wanted = self._core.check_list(status, page_size)
+        cursor: int | None = self._core.adapter.first_cursor
+        while cursor is not None:
+            page = await self._runner.run(self._core.page_flow(cursor, wanted, page_size))
+            for item in page.items:
+                yield item
+            cursor = page.next_cursor
+
+    async def revoke_many(
+        self,
+        ca_ids: Iterable[str],
+        *,
+        reason: RevocationReason | str | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> builtins.list[RevocationOutcome]:
+        """Revoke several CAs concurrently; see :meth:`CARevoker.revoke_many`."""
+        ids, why = self._core.plan_many(ca_ids, reason, concurrency)
+        gate = asyncio.Semaphore(concurrency)
+
+        async def revoke_one(ca_id: str) -> RevocationResult:
+            async with gate:
+                return await self.revoke(ca_id, reason=why)
+
+        results = await asyncio.gather(*(revoke_one(i) for i in ids), return_exceptions=True)
+        return [_outcome(ca_id, result) for ca_id, result in zip(ids, results, strict=True)]
+
+    async def aclose(self) -> None:
+        """Close the HTTP client (unless it was given to us)."""
+        self._core.adapter.close()
+        await self._runner.aclose()
+
+    async def __aenter__(self) -> AsyncCARevoker:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()

@@ -1,0 +1,273 @@
+"""The Alibaba Cloud private CA API (CAS 2020-06-30) as a pure adapter: build, sign, parse."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from causdk._adapter import ProviderAdapter
+from causdk._flow import Attempt, Exchange, Flow, Runtime, Trace, call
+from causdk._wire import WireRequest, WireResponse, canonical_query, join_url, parse_json_object
+from causdk.errors import UnexpectedResponseError, ValidationError
+from causdk.models import (
+    CAKind,
+    Capabilities,
+    CAStatus,
+    CertificateAuthority,
+    IdempotencyKind,
+    Page,
+    Provider,
+    RevocationReason,
+)
+from causdk.providers.alibaba.credentials import AlibabaCredentials
+from causdk.providers.alibaba.errors import PROVIDER, error_from_response, request_id_of
+from causdk.providers.alibaba.signing import EMPTY_SHA256, SignatureVersion, sign_v1, sign_v3
+
+T = TypeVar("T")
+
+API_VERSION = "2020-06-30"
+DEFAULT_RATE_LIMIT = 10.0
+"""UpdateCACertificateStatus and the two Describe calls: 10 requests per second per account."""
+
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_CLIENT_TOKEN = re.compile(r"^[\x21-\x7e]{1,64}$")  # ASCII without spaces, at most 64
+
+STATUS_FROM_WIRE = {
+    "ISSUE": CAStatus.ACTIVE,
+    "REVOKE": CAStatus.REVOKED,
+    "FORBIDDEN": CAStatus.DISABLED,
+}
+# DescribeCACertificateList filters are lower case, unlike the statuses it returns.
+STATUS_FILTER = {
+    CAStatus.ACTIVE: "issue",
+    CAStatus.REVOKED: "revoke",
+    CAStatus.DISABLED: "forbidden",
+}
+KIND_FROM_WIRE = {"ROOT": CAKind.ROOT, "SUB_ROOT": CAKind.SUBORDINATE}
+
+CAPABILITIES = Capabilities(
+    provider=Provider.ALIBABA,
+    supports_reason=False,
+    reasons=(),
+    idempotency=IdempotencyKind.CLIENT_TOKEN,
+    default_rate_limit=DEFAULT_RATE_LIMIT,
+    revocable_kinds=(CAKind.ROOT, CAKind.SUBORDINATE),
+)
+
+
+def _epoch_ms(value: Any) -> datetime | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    return None
+
+
+def ca_from_record(record: dict[str, Any]) -> CertificateAuthority:
+    """A CertificateAuthority from a ``Certificate`` / ``CertificateList`` entry."""
+    raw_status = str(record.get("Status") or "")
+    return CertificateAuthority(
+        id=str(record["Identifier"]),
+        provider=Provider.ALIBABA,
+        status=STATUS_FROM_WIRE.get(raw_status.upper(), CAStatus.UNKNOWN),
+        raw_status=raw_status,
+        kind=KIND_FROM_WIRE.get(str(record.get("CertificateType") or "").upper(), CAKind.UNKNOWN),
+        common_name=record.get("CommonName"),
+        subject=record.get("SubjectDN"),
+        issuer_id=record.get("ParentIdentifier"),
+        serial_number=record.get("SerialNumber"),
+        not_before=_epoch_ms(record.get("BeforeDate")),
+        not_after=_epoch_ms(record.get("AfterDate")),
+        raw=record,
+    )
+
+
+class AlibabaAdapter(ProviderAdapter):
+    """Builds, signs and parses CAS 2020-06-30 calls. Pure: no I/O."""
+
+    provider = Provider.ALIBABA
+    capabilities = CAPABILITIES
+
+    def __init__(
+        self,
+        credentials: AlibabaCredentials,
+        *,
+        endpoint: str,
+        user_agent: str,
+        signature_version: SignatureVersion = SignatureVersion.V3,
+        account_id: str | None = None,
+    ) -> None:
+        self.credentials = credentials
+        self.endpoint = endpoint
+        self.user_agent = user_agent
+        self.signature_version = SignatureVersion(signature_version)
+        self._account_id = account_id
+
+    @property
+    def account_key(self) -> str:
+        # Alibaba counts the limit per account across its AccessKeys; the caller may name it.
+        return self._account_id or self.credentials.access_key_id
+
+    @property
+    def first_cursor(self) -> int:
+        return 1
+
+    def validate_ca_id(self, ca_id: str) -> str:
+        if not isinstance(ca_id, str) or not _IDENTIFIER.match(ca_id):
+            raise ValidationError(
+                f"{ca_id!r} is not an Alibaba CA identifier (letters, digits, '.', '_', '-')"
+            )
+        return ca_id
+
+    def prepare_client_token(self, client_token: str | None) -> str:
+        if client_token is None:
+            return str(uuid.uuid4())  # once per logical revoke: every retry sends this same token
+        if not _CLIENT_TOKEN.match(client_token):
+            raise ValidationError("client_token must be 1 to 64 printable ASCII characters")
+        return client_token
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def build(self, action: str, params: dict[str, str], attempt: Attempt) -> WireRequest:
+        """A signed POST for ``action``, with a fresh timestamp and nonce."""
+        timestamp = attempt.now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        nonce = uuid.uuid4().hex
+        if self.signature_version is SignatureVersion.V1:
+            return self._build_v1(action, params, timestamp, nonce)
+        return self._build_v3(action, params, timestamp, nonce)
+
+    def _base_headers(self, action: str) -> dict[str, str]:
+        host = self.endpoint.split("://", 1)[1].split("/", 1)[0]
+        return {
+            "host": host,
+            "x-acs-action": action,
+            "x-acs-version": API_VERSION,
+            "accept": "application/json",
+            "user-agent": self.user_agent,
+        }
+
+    def _build_v3(self, action: str, params: dict[str, str], ts: str, nonce: str) -> WireRequest:
+        creds = self.credentials
+        headers = self._base_headers(action)
+        headers.update(
+            {"x-acs-date": ts, "x-acs-signature-nonce": nonce, "x-acs-content-sha256": EMPTY_SHA256}
+        )
+        if creds.security_token is not None:
+            headers["x-acs-security-token"] = creds.security_token.get_secret_value()
+            headers["x-acs-accesskey-id"] = creds.access_key_id
+        headers["authorization"] = sign_v3(
+            method="POST",
+            path=_path_of(self.endpoint),
+            query=params,
+            headers=headers,
+            access_key_id=creds.access_key_id,
+            secret=creds.access_key_secret.get_secret_value(),
+        )
+        url = join_url(self.endpoint, "/", canonical_query(params))
+        return WireRequest("POST", url, tuple(headers.items()))
+
+    def _build_v1(self, action: str, params: dict[str, str], ts: str, nonce: str) -> WireRequest:
+        creds = self.credentials
+        signed = dict(params)
+        signed.update(
+            Action=action,
+            Format="JSON",
+            Version=API_VERSION,
+            Timestamp=ts,
+            SignatureNonce=nonce,
+            SignatureMethod="HMAC-SHA1",
+            SignatureVersion="1.0",
+            AccessKeyId=creds.access_key_id,
+        )
+        if creds.security_token is not None:
+            signed["SecurityToken"] = creds.security_token.get_secret_value()
+        signed["Signature"] = sign_v1("POST", signed, creds.access_key_secret.get_secret_value())
+        url = join_url(self.endpoint, "/", canonical_query(signed))
+        return WireRequest("POST", url, tuple(self._base_headers(action).items()))
+
+    def _exchange(
+        self, action: str, params: dict[str, str], parse: Callable[[dict[str, Any], str | None], T]
+    ) -> Exchange[T]:
+        def read(response: WireResponse) -> T:
+            if not 200 <= response.status_code < 300:
+                raise error_from_response(action, response)
+            body = parse_json_object(response)
+            request_id = request_id_of(response)
+            try:
+                if body is None:
+                    raise ValueError("the body is not a JSON object")
+                return parse(body, request_id)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise UnexpectedResponseError(
+                    provider=PROVIDER,
+                    action=action,
+                    status_code=response.status_code,
+                    code=None,
+                    message=f"unexpected answer ({type(exc).__name__}: {exc})",
+                    request_id=request_id,
+                ) from None
+
+        return Exchange(
+            action=action,
+            build=lambda attempt: self.build(action, params, attempt),
+            parse=read,
+            request_id=request_id_of,
+        )
+
+    # -- operations ---------------------------------------------------------------------------
+
+    def revoke(
+        self,
+        rt: Runtime,
+        ca_id: str,
+        reason: RevocationReason | None,
+        client_token: str | None,
+        trace: Trace,
+    ) -> Flow[str | None]:
+        # The API takes no reason: it stays in the result and the log only.
+        params = {"Identifier": ca_id, "Status": "REVOKE"}
+        if client_token:
+            params["ClientToken"] = client_token
+        exchange = self._exchange("UpdateCACertificateStatus", params, _request_id_only)
+        return call(rt, exchange, trace)
+
+    def get(self, rt: Runtime, ca_id: str) -> Flow[CertificateAuthority]:
+        exchange = self._exchange(
+            "DescribeCACertificate",
+            {"Identifier": ca_id},
+            lambda body, _rid: ca_from_record(body["Certificate"]),
+        )
+        return call(rt, exchange)
+
+    def list_page(
+        self, rt: Runtime, cursor: int, status: CAStatus | None, page_size: int
+    ) -> Flow[Page]:
+        params = {"CurrentPage": str(cursor), "ShowSize": str(page_size)}
+        server_filter = STATUS_FILTER.get(status) if status else None
+        if server_filter:
+            params["CaStatus"] = server_filter
+
+        def parse(body: dict[str, Any], _rid: str | None) -> Page:
+            items = tuple(ca_from_record(r) for r in body.get("CertificateList") or [])
+            page_count = int(body.get("PageCount") or 0)
+            more = bool(items) and cursor < page_count
+            if status is not None and not server_filter:
+                items = tuple(ca for ca in items if ca.status is status)
+            total = body.get("TotalCount")
+            return Page(
+                items=items,
+                next_cursor=cursor + 1 if more else None,
+                total=int(total) if total is not None else None,
+            )
+
+        return call(rt, self._exchange("DescribeCACertificateList", params, parse))
+
+
+def _request_id_only(body: dict[str, Any], request_id: str | None) -> str | None:
+    return request_id
+
+
+def _path_of(endpoint: str) -> str:
+    rest = endpoint.split("://", 1)[1]
+    return "/" + rest.split("/", 1)[1].rstrip("/") + "/" if "/" in rest else "/"

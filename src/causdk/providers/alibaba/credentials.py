@@ -1,0 +1,163 @@
+"""Alibaba Cloud credentials and where to find them.
+
+The chain, first match wins: explicit arguments; ``ALIBABA_CLOUD_ACCESS_KEY_ID`` /
+``ALIBABA_CLOUD_ACCESS_KEY_SECRET`` / ``ALIBABA_CLOUD_SECURITY_TOKEN`` (then the older
+``ALIBABACLOUD_*`` and ``ALICLOUD_*`` names); the shared credentials file
+(``ALIBABA_CLOUD_CREDENTIALS_FILE``, else ``~/.alibabacloud/credentials.ini`` as the official
+Python library reads it, else ``~/.alibabacloud/credentials`` as the other official tools do; the
+section from ``ALIBABA_CLOUD_PROFILE``, default ``default``); the aliyun CLI's
+``~/.aliyun/config.json`` (its current profile, or ``ALIBABA_CLOUD_PROFILE``).
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from causdk._config import first_env, tried
+from causdk._redact import register_secret
+from causdk.errors import ConfigurationError
+
+__all__ = ["AlibabaCredentials", "resolve_credentials"]
+
+
+class AlibabaCredentials(BaseModel):
+    """An AccessKey pair, and an STS security token for temporary credentials.
+
+    The secret and the token are ``SecretStr``: they print as ``**********``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    access_key_id: str
+    access_key_secret: SecretStr
+    security_token: SecretStr | None = None
+    source: str = "explicit"
+    """Where they came from, e.g. ``env`` or ``file:~/.alibabacloud/credentials.ini[default]``."""
+
+    def model_post_init(self, __context: Any) -> None:
+        register_secret(self.access_key_secret.get_secret_value())
+        if self.security_token is not None:
+            register_secret(self.security_token.get_secret_value())
+
+
+def _make(key_id: str, secret: str, token: str | None, source: str) -> AlibabaCredentials:
+    return AlibabaCredentials(
+        access_key_id=key_id,
+        access_key_secret=SecretStr(secret),
+        security_token=SecretStr(token) if token else None,
+        source=source,
+    )
+
+
+_ENV_NAMES = (
+    (
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "ALIBABA_CLOUD_SECURITY_TOKEN",
+    ),
+    ("ALIBABACLOUD_ACCESS_KEY_ID", "ALIBABACLOUD_ACCESS_KEY_SECRET", "ALIBABACLOUD_SECURITY_TOKEN"),
+    ("ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN"),
+)
+
+
+def resolve_credentials(
+    *,
+    access_key_id: str | None = None,
+    access_key_secret: str | None = None,
+    security_token: str | None = None,
+    profile: str | None = None,
+    env: Mapping[str, str] | None = None,
+    home: Path | None = None,
+) -> AlibabaCredentials:
+    """Find credentials by the chain above; raise ConfigurationError listing what was tried."""
+    env = os.environ if env is None else env
+    home = Path.home() if home is None else home
+    steps: list[str] = []
+    if access_key_id or access_key_secret:
+        if not (access_key_id and access_key_secret):
+            raise ConfigurationError("give both access_key_id and access_key_secret, or neither")
+        return _make(access_key_id, access_key_secret, security_token, "explicit")
+    steps.append("arguments: none given")
+
+    for id_name, secret_name, token_name in _ENV_NAMES:
+        key_id, secret = first_env(env, id_name), first_env(env, secret_name)
+        if key_id and secret:
+            token = first_env(env, token_name)
+            return _make(key_id[1], secret[1], token[1] if token else None, "env")
+    steps.append("environment: ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET (and older names) not set")
+
+    profile = profile or env.get("ALIBABA_CLOUD_PROFILE") or None
+    found = _from_ini(env, home, profile or "default", steps)
+    if found is None and env.get("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "").lower() != "true":
+        found = _from_cli_config(home / ".aliyun" / "config.json", profile, steps)
+    if found is None:
+        raise ConfigurationError("no Alibaba Cloud credentials found. Tried: " + tried(steps))
+    return found
+
+
+def _from_ini(
+    env: Mapping[str, str], home: Path, section: str, steps: list[str]
+) -> AlibabaCredentials | None:
+    override = env.get("ALIBABA_CLOUD_CREDENTIALS_FILE")
+    candidates = (
+        [Path(override).expanduser()]
+        if override
+        else [home / ".alibabacloud" / "credentials.ini", home / ".alibabacloud" / "credentials"]
+    )
+    for path in candidates:
+        if not path.is_file():
+            steps.append(f"{path}: no such file")
+            continue
+        parser = configparser.ConfigParser(inline_comment_prefixes=("#", ";"), interpolation=None)
+        try:
+            parser.read(path, encoding="utf-8")
+        except configparser.Error as exc:
+            raise ConfigurationError(f"{path} is not a valid INI file: {exc}") from None
+        if not parser.has_section(section):
+            steps.append(f"{path}: no [{section}] section")
+            continue
+        values = parser[section]
+        kind = values.get("type", "access_key")
+        if kind != "access_key":
+            steps.append(f"{path} [{section}]: type {kind!r} is not supported (use access_key)")
+            continue
+        key_id, secret = values.get("access_key_id"), values.get("access_key_secret")
+        if not (key_id and secret):
+            steps.append(f"{path} [{section}]: access_key_id or access_key_secret missing")
+            continue
+        return _make(key_id, secret, None, f"file:{path}[{section}]")
+    return None
+
+
+def _from_cli_config(
+    path: Path, profile: str | None, steps: list[str]
+) -> AlibabaCredentials | None:
+    if not path.is_file():
+        steps.append(f"{path}: no such file")
+        return None
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+        name = profile or config.get("current") or "default"
+        entry = next((p for p in config.get("profiles", []) if p.get("name") == name), None)
+    except (ValueError, AttributeError, TypeError):
+        raise ConfigurationError(f"{path} is not a valid aliyun CLI config") from None
+    if entry is None:
+        steps.append(f"{path}: no profile {name!r}")
+        return None
+    mode = entry.get("mode", "AK")
+    if mode not in ("AK", "StsToken"):
+        steps.append(f"{path} profile {name!r}: mode {mode!r} is not supported (AK, StsToken)")
+        return None
+    key_id, secret = entry.get("access_key_id"), entry.get("access_key_secret")
+    if not (key_id and secret):
+        steps.append(f"{path} profile {name!r}: access_key_id or access_key_secret missing")
+        return None
+    token = entry.get("sts_token") if mode == "StsToken" else None
+    return _make(key_id, secret, token, f"aliyun-cli:{name}")

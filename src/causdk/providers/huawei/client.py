@@ -1,0 +1,107 @@
+"""``HuaweiRevoker`` and ``AsyncHuaweiRevoker``: the shells, configured for Huawei Cloud CCM."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from typing_extensions import Unpack
+
+from causdk.client import AsyncCARevoker, CARevoker
+from causdk.clock import Clock
+from causdk.providers.huawei.adapter import HuaweiAdapter
+from causdk.providers.huawei.auth import HuaweiAuth
+from causdk.providers.huawei.config import resolve_auth, resolve_endpoints
+from causdk.settings import ClientSettings
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["AsyncHuaweiRevoker", "HuaweiOptions", "HuaweiRevoker", "build_adapter"]
+
+
+class HuaweiOptions(TypedDict, total=False):
+    """How to reach and authenticate to Huawei Cloud; every key is optional."""
+
+    auth: HuaweiAuth
+    token: str
+    access_key: str
+    secret_key: str
+    domain_id: str
+    security_token: str
+    iam_user: str
+    iam_password: str
+    iam_domain: str
+    project_id: str
+    region: str
+    endpoint: str
+    iam_endpoint: str
+
+
+def build_adapter(
+    *,
+    settings: ClientSettings | None = None,
+    env: Mapping[str, str] | None = None,
+    **options: Unpack[HuaweiOptions],
+) -> HuaweiAdapter:
+    """A HuaweiAdapter from explicit options, then the environment (see the README)."""
+    from causdk._transport import user_agent
+
+    env = os.environ if env is None else env
+    agent = user_agent(settings or ClientSettings())
+    ccm, iam, region = resolve_endpoints(
+        options.get("region"), options.get("endpoint"), options.get("iam_endpoint"), env
+    )
+    resolved = resolve_auth(
+        auth=options.get("auth"),
+        token=options.get("token"),
+        access_key=options.get("access_key"),
+        secret_key=options.get("secret_key"),
+        domain_id=options.get("domain_id"),
+        security_token=options.get("security_token"),
+        iam_user=options.get("iam_user"),
+        iam_password=options.get("iam_password"),
+        iam_domain=options.get("iam_domain"),
+        project_id=options.get("project_id"),
+        region=region,
+        iam_endpoint=iam,
+        user_agent=agent,
+        env=env,
+    )
+    return HuaweiAdapter(resolved, endpoint=ccm, user_agent=agent)
+
+
+class _HuaweiInit:
+    """The one constructor both Huawei shells share."""
+
+    def __init__(
+        self,
+        *,
+        settings: ClientSettings | None = None,
+        clock: Clock | None = None,
+        http_client: httpx.Client | httpx.AsyncClient | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        **options: Unpack[HuaweiOptions],
+    ) -> None:
+        adapter = build_adapter(settings=settings, **options)
+        shell: Any = super()
+        shell.__init__(
+            adapter, settings=settings, clock=clock, http_client=http_client, transport=transport
+        )
+
+
+class HuaweiRevoker(_HuaweiInit, CARevoker):
+    """Revoke Huawei Cloud CCM private CAs (subordinate CAs only), with blocking calls.
+
+    Authenticate with one of: ``token`` (an X-Auth-Token), ``access_key``/``secret_key``/
+    ``domain_id`` (AK/SK signing), ``iam_user``/``iam_password``/``iam_domain`` (a token IAM
+    issues and causdk refreshes), or your own ``auth``
+    (:class:`causdk.providers.huawei.HuaweiAuth`).
+    Without any, the environment is read (see the README). ``region`` picks the endpoint;
+    ``endpoint`` overrides it.
+    """
+
+
+class AsyncHuaweiRevoker(_HuaweiInit, AsyncCARevoker):
+    """Revoke Huawei Cloud CCM private CAs with asyncio; see :class:`HuaweiRevoker`."""

@@ -1,0 +1,52 @@
+"""Settings every client shares, whatever the provider."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["ClientSettings", "RetrySettings"]
+
+
+class RetrySettings(BaseModel):
+    """When and how long causdk retries.
+
+    Retries happen only on transport errors, 5xx, throttling and the few signature-timing codes
+    that a fresh signature cures; waits are exponential with full jitter, or what the provider
+    asked for (Retry-After), whichever it said.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    initial_backoff: float = Field(default=0.25, gt=0)
+    max_backoff: float = Field(default=8.0, gt=0)
+    max_retry_after: float = Field(default=60.0, gt=0)
+    """The longest wait causdk honours when a provider asks for one."""
+
+
+class ClientSettings(BaseModel):
+    """Timeouts, network and retry settings for one client.
+
+    ``deadline`` bounds one logical call, retries and rate-limit waits included; the connect and
+    read timeouts bound each HTTP attempt.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=15.0, gt=0)
+    deadline: float = Field(default=120.0, gt=0)
+    retry: RetrySettings = RetrySettings()
+    proxy: str | None = None
+    """A proxy URL for every request; otherwise the usual environment variables apply."""
+    trust_env: bool = True
+    """Read HTTP(S)_PROXY, NO_PROXY and SSL_CERT_FILE from the environment, as httpx does."""
+    verify_tls: bool = True
+    ca_bundle: Path | None = None
+    """A PEM bundle to verify the provider's certificate with, instead of the system's."""
+    rate_limit: float | None = Field(default=None, ge=0)
+    """Requests per second per account; None takes the provider's default, 0 turns it off."""
+    user_agent_suffix: str | None = None
+    """Appended to causdk's user agent, e.g. your application's name and version."""
