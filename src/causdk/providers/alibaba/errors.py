@@ -35,6 +35,7 @@ _RESIGN = ("InvalidTimeStamp.Expired", "SignatureNonceUsed")
 _SERVER = ("InternalError", "ServiceUnavailable", "UnknownError")
 _WRONG_API = ("InvalidApi.NotFound", "InvalidAction.NotFound", "InvalidProduct.NotFound",
               "InvalidVersion", "UnsupportedHTTPMethod")  # fmt: skip
+_PARAMETER = ("InvalidParameter", "MissingParameter", "IdempotentParameterMismatch")
 _STATE_WORDS = re.compile(r"status|state|revoked", re.IGNORECASE)
 
 
@@ -65,6 +66,8 @@ def _class_for(status: int, code: str, message: str) -> tuple[type[APIError], bo
         return PermissionDeniedError, None
     if code == "NotFound" or code.endswith(".NotFound") or "NotExist" in code or status == 404:
         return NotFoundError, None
+    if _starts(code, _PARAMETER) or code.startswith("Missing"):
+        return BadRequestError, None
     if _STATE_WORDS.search(code) or (status == 400 and _STATE_WORDS.search(message)):
         return InvalidStateError, None
     if status == 401:

@@ -1,0 +1,281 @@
+"""The local emulator of both clouds: what users point causdk (or the official SDKs) at."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from causdk.testing._alibaba import AlibabaApi
+from causdk.testing._alibaba import throttled as alibaba_throttled
+from causdk.testing._http import HttpRequest, HttpResponse, HttpServer
+from causdk.testing._huawei import HuaweiApi
+from causdk.testing._huawei import throttled as huawei_throttled
+from causdk.testing._state import (
+    Cloud,
+    EmulatedCA,
+    EmulatorState,
+    Fault,
+    Kind,
+    LoggedRequest,
+    StateChange,
+)
+
+_HTML = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
+
+
+@dataclass(frozen=True)
+class EmulatorCredentials:
+    """The credentials the emulator accepts (none of them is a secret anywhere else)."""
+
+    alibaba_access_key_id: str = "emulator-ak"
+    alibaba_access_key_secret: str = "emulator-secret"  # noqa: S105 - a fixture value
+    alibaba_sts_access_key_id: str = "STS.emulator-ak"
+    alibaba_sts_secret: str = "emulator-sts-secret"  # noqa: S105
+    alibaba_sts_token: str = "emulator-sts-token"  # noqa: S105
+    huawei_token: str = "emulator-huawei-token"  # noqa: S105
+    huawei_access_key: str = "EMULATORAK"
+    huawei_secret_key: str = "emulator-sk"  # noqa: S105
+    huawei_domain_id: str = "0a1b2c3d4e5f40718293a4b5c6d7e8f9"
+    huawei_domain_name: str = "emulator-domain"
+    huawei_user: str = "emulator-user"
+    huawei_password: str = "emulator-password"  # noqa: S105
+
+
+class Emulator:
+    """A stand-in for Alibaba Cloud CAS and Huawei Cloud CCM on 127.0.0.1, over real HTTP.
+
+    Use it as a context manager (sync or async)::
+
+        with Emulator() as emu:
+            revoker = AlibabaRevoker(**emu.alibaba_options())
+
+    ``rate_limit`` is Alibaba's 10 requests per second per AccessKeyId (None lifts it);
+    ``huawei_rate_limit`` throttles Huawei with 429 (off by default). The seed makes a few
+    root and subordinate CAs per cloud; ``seed=False`` starts empty.
+    """
+
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        rate_limit: float | None = 10,
+        huawei_rate_limit: float | None = None,
+        seed: bool = True,
+        credentials: EmulatorCredentials | None = None,
+        random_seed: int = 2026,
+    ) -> None:
+        self.credentials = creds = credentials or EmulatorCredentials()
+        self.state = EmulatorState()
+        self._rng = random.Random(random_seed)  # noqa: S311 - repeatable ids, not secrets
+        self.alibaba = AlibabaApi(
+            self.state,
+            credentials={
+                creds.alibaba_access_key_id: creds.alibaba_access_key_secret,
+                creds.alibaba_sts_access_key_id: creds.alibaba_sts_secret,
+            },
+            sts_tokens={creds.alibaba_sts_access_key_id: creds.alibaba_sts_token},
+            rate_limit=rate_limit,
+        )
+        self.huawei = HuaweiApi(
+            self.state,
+            tokens={creds.huawei_token},
+            aksk={creds.huawei_access_key: (creds.huawei_secret_key, creds.huawei_domain_id)},
+            iam_users={(creds.huawei_domain_name, creds.huawei_user): creds.huawei_password},
+            rate_limit=huawei_rate_limit,
+        )
+        self._server = HttpServer(self.handle, port=port)
+        if seed:
+            self.seed_defaults()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``: the endpoint of both clouds (and of IAM)."""
+        return self._server.url
+
+    def start(self) -> Emulator:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Emulator:
+        await asyncio.to_thread(self.start)
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await asyncio.to_thread(self.stop)
+
+    # -- client options ---------------------------------------------------------------------------
+
+    def alibaba_options(self, *, sts: bool = False) -> dict[str, Any]:
+        """Keyword arguments for ``AlibabaRevoker`` pointed at this emulator."""
+        c = self.credentials
+        if sts:
+            return {
+                "access_key_id": c.alibaba_sts_access_key_id,
+                "access_key_secret": c.alibaba_sts_secret,
+                "security_token": c.alibaba_sts_token,
+                "endpoint": self.url,
+            }
+        return {
+            "access_key_id": c.alibaba_access_key_id,
+            "access_key_secret": c.alibaba_access_key_secret,
+            "endpoint": self.url,
+        }
+
+    def huawei_options(self, auth: str = "token") -> dict[str, Any]:
+        """Keyword arguments for ``HuaweiRevoker``: ``auth`` is ``token``, ``aksk`` or ``iam``."""
+        c = self.credentials
+        if auth == "aksk":
+            creds: dict[str, Any] = {
+                "access_key": c.huawei_access_key,
+                "secret_key": c.huawei_secret_key,
+                "domain_id": c.huawei_domain_id,
+            }
+        elif auth == "iam":
+            creds = {
+                "iam_user": c.huawei_user,
+                "iam_password": c.huawei_password,
+                "iam_domain": c.huawei_domain_name,
+                "iam_endpoint": self.url,
+                "region": "cn-north-4",
+            }
+        else:
+            creds = {"token": c.huawei_token}
+        return {**creds, "endpoint": self.url}
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def _new_id(self, cloud: Cloud) -> str:
+        value = uuid.UUID(int=self._rng.getrandbits(128), version=4)
+        return value.hex if cloud == "alibaba" else str(value)
+
+    def add_ca(
+        self,
+        cloud: Cloud,
+        *,
+        kind: Kind = "SUBORDINATE",
+        status: str | None = None,
+        common_name: str | None = None,
+        parent_id: str | None = None,
+        ca_id: str | None = None,
+    ) -> EmulatedCA:
+        """Add a CA; ``status`` defaults to the cloud's active word (ISSUE or ACTIVED)."""
+        active = "ISSUE" if cloud == "alibaba" else "ACTIVED"
+        ca_id = ca_id or self._new_id(cloud)
+        name = common_name or f"{cloud}-{kind.lower()}-{ca_id[:8]}"
+        ca = EmulatedCA(cloud, ca_id, kind, status or active, name, parent_id)
+        return self.state.add(ca)
+
+    def seed_defaults(self) -> None:
+        """Per cloud: one root and three active subordinates, one revoked or disabled sub."""
+        for cloud, off in (("alibaba", "REVOKE"), ("huawei", "DISABLED")):
+            root = self.add_ca(cloud, kind="ROOT", common_name=f"{cloud} emulator root")  # type: ignore[arg-type]
+            for n in range(3):
+                self.add_ca(cloud, parent_id=root.id, common_name=f"{cloud} issuing CA {n + 1}")  # type: ignore[arg-type]
+            self.add_ca(cloud, parent_id=root.id, status=off, common_name=f"{cloud} retired CA")  # type: ignore[arg-type]
+
+    def add_subordinates(self, cloud: Cloud, count: int) -> list[str]:
+        """Add ``count`` active subordinate CAs; return their ids."""
+        return [self.add_ca(cloud).id for _ in range(count)]
+
+    def cas(self, cloud: Cloud) -> list[EmulatedCA]:
+        return self.state.of(cloud)
+
+    def ca(self, cloud: Cloud, ca_id: str) -> EmulatedCA | None:
+        return self.state.find(cloud, ca_id)
+
+    @property
+    def changes(self) -> list[StateChange]:
+        """Every state change, in order: exactly one per CA revoked."""
+        with self.state.lock:
+            return list(self.state.changes)
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        """Every request answered (status 0: dropped)."""
+        return list(self.state.log)
+
+    # -- faults ---------------------------------------------------------------------------------
+
+    def fail_next(
+        self, count: int = 1, *, status: int = 503, after: bool = False, cloud: Cloud | None = None
+    ) -> None:
+        """Answer the next ``count`` requests with ``status``; ``after`` applies them first."""
+        self._fault(Fault("status", count, status, after, cloud))
+
+    def drop_next(self, count: int = 1, *, after: bool = False, cloud: Cloud | None = None) -> None:
+        """Close the connection on the next ``count`` requests; ``after`` applies them first."""
+        self._fault(Fault("drop", count, 0, after, cloud))
+
+    def html_next(self, count: int = 1, *, status: int = 502, cloud: Cloud | None = None) -> None:
+        """Answer the next ``count`` requests with a gateway's HTML page."""
+        self._fault(Fault("html", count, status, False, cloud))
+
+    def throttle_next(self, count: int = 1, *, cloud: Cloud | None = None) -> None:
+        """Throttle the next ``count`` requests (Throttling.User, or 429 APIGW.0308)."""
+        self._fault(Fault("throttle", count, 0, False, cloud))
+
+    def set_latency(self, seconds: float) -> None:
+        """Delay every answer by ``seconds``."""
+        self.state.latency = seconds
+
+    def _fault(self, fault: Fault) -> None:
+        with self.state.lock:
+            self.state.faults.append(fault)
+
+    # -- dispatch ---------------------------------------------------------------------------------
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        """Answer one request (called on the server's thread)."""
+        cloud: Cloud = "huawei" if request.path.startswith(("/v1/", "/v3/")) else "alibaba"
+        fault = self.state.take_fault(cloud)
+        if fault is not None and not fault.after:
+            response = self._faulty(fault, cloud)
+            self.state.record(LoggedRequest(cloud, "fault:" + fault.kind, response.status))
+        else:
+            api = self.huawei if cloud == "huawei" else self.alibaba
+            response = api.handle(request)
+            if fault is not None:
+                response = self._faulty(fault, cloud)
+        response.delay = self.state.latency
+        return response
+
+    @staticmethod
+    def _faulty(fault: Fault, cloud: Cloud) -> HttpResponse:
+        request_id = uuid.uuid4().hex
+        if fault.kind == "drop":
+            return HttpResponse(0, drop=True)
+        if fault.kind == "html":
+            return HttpResponse(fault.status, _HTML, [("content-type", "text/html")])
+        if fault.kind == "throttle":
+            return (
+                huawei_throttled(request_id) if cloud == "huawei" else alibaba_throttled(request_id)
+            )
+        if cloud == "huawei":
+            body = b'{"error_code":"PCA.00010001","error_msg":"Internal server error."}'
+        else:
+            body = (
+                b'{"RequestId":"%s","Code":"ServiceUnavailable",'
+                b'"Message":"The request has failed due to a temporary failure of the server."}'
+                % request_id.encode()
+            )
+        return HttpResponse(fault.status, body, [("content-type", "application/json")])
