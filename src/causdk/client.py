@@ -50,9 +50,9 @@ class _RevokerCore:
         rate = settings.rate_limit
         if rate is None:
             rate = adapter.capabilities.default_rate_limit
-        limiter = (
-            shared_limiter(adapter.provider.value, adapter.account_key, rate) if rate else None
-        )
+        limiter = None
+        if rate:
+            limiter = shared_limiter(adapter.provider.value, adapter.account_key, rate, clock=clock)
         self.runtime = Runtime(
             provider=adapter.provider.value,
             clock=clock,

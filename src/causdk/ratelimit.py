@@ -69,16 +69,19 @@ _registry: dict[tuple[str, str], GcraLimiter] = {}
 _registry_lock = threading.Lock()
 
 
-def shared_limiter(provider: str, account: str, rate: float) -> GcraLimiter:
+def shared_limiter(
+    provider: str, account: str, rate: float, *, clock: Clock | None = None
+) -> GcraLimiter:
     """The one limiter of (provider, account) in this process, made on first use.
 
     Every client of one account gets the same object, so they share one budget. The account
-    key is hashed before it is stored, so that no key id lingers in the registry.
+    key is hashed before it is stored, so that no key id lingers in the registry. ``clock`` is
+    used by the limiter made on first use.
     """
     key = (provider, hashlib.sha256(account.encode()).hexdigest())
     with _registry_lock:
         limiter = _registry.get(key)
         if limiter is None:
-            limiter = _registry[key] = GcraLimiter(rate)
+            limiter = _registry[key] = GcraLimiter(rate, clock=clock)
     limiter.slow_down_to(rate)
     return limiter

@@ -59,6 +59,7 @@ class HttpServer:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
+        self._open: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     @property
     def url(self) -> str:
@@ -91,18 +92,25 @@ class HttpServer:
         self._ready.set()
         async with server:
             await self._stop.wait()
+            # Close open connections ourselves so that no handler is left to be cancelled.
+            for writer in self._open.values():
+                writer.transport.abort()
+            await asyncio.gather(*self._open, return_exceptions=True)
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=64 * 1024)
+        task = asyncio.current_task()
+        assert task is not None
+        self._open[task] = writer
         try:
             while await self._one_exchange(conn, reader, writer):
                 conn.start_next_cycle()
         except (ConnectionError, h11.ProtocolError, asyncio.IncompleteReadError):
             pass
         finally:
+            self._open.pop(task, None)
             writer.close()
-            # At shutdown the loop cancels open connections; that is their normal end here.
-            with contextlib.suppress(Exception, asyncio.CancelledError):
+            with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
     async def _one_exchange(

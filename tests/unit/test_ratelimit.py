@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from causdk.ratelimit import GcraLimiter, shared_limiter
+from tests.conftest import FakeClock
+
+
+def _admit(limiter: GcraLimiter, clock: FakeClock, n: int) -> list[float]:
+    """Reserve n slots back to back, each caller sleeping until its slot: send times."""
+    sends = []
+    for _ in range(n):
+        wait = limiter.reserve()
+        sends.append(clock.monotonic() + wait)
+    return sends
+
+
+def test_gcra_holds_every_one_second_window_to_the_rate(clock: FakeClock) -> None:
+    limiter = GcraLimiter(10, clock=clock)
+    sends = _admit(limiter, clock, 200)
+    for i, start in enumerate(sends):
+        in_window = [t for t in sends[i:] if t < start + 1.0]
+        assert len(in_window) <= 10
+    achieved = (len(sends) - 1) / (sends[-1] - sends[0])
+    assert 9.7 <= achieved <= 10.0
+
+
+def test_no_burst_after_idle(clock: FakeClock) -> None:
+    limiter = GcraLimiter(10, clock=clock)
+    clock.sleep(60)  # a long idle time earns no burst
+    sends = _admit(limiter, clock, 11)
+    assert sends[10] - sends[0] >= 1.0
+
+
+def test_first_request_does_not_wait(clock: FakeClock) -> None:
+    assert GcraLimiter(10, clock=clock).reserve() == 0
+
+
+def test_shared_limiter_is_one_object_per_account_and_takes_the_lowest_rate() -> None:
+    a = shared_limiter("alibaba", "acct-shared-1", 10)
+    b = shared_limiter("alibaba", "acct-shared-1", 5)
+    c = shared_limiter("alibaba", "acct-shared-2", 10)
+    assert a is b and a is not c
+    assert a.rate == 5
+
+
+def test_threads_share_one_budget_without_overlap(clock: FakeClock) -> None:
+    limiter = GcraLimiter(10, clock=clock)
+    slots: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(20):
+            wait = limiter.reserve()
+            with lock:
+                slots.append(clock.monotonic() + wait)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    slots.sort()
+    gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
+    assert len(slots) == 160
+    assert min(gaps) >= limiter.interval - 1e-9
+
+
+async def test_async_tasks_get_distinct_slots_in_arrival_order(clock: FakeClock) -> None:
+    limiter = GcraLimiter(10, clock=clock)
+    slots: dict[int, float] = {}
+
+    async def task(i: int) -> None:
+        wait = limiter.reserve()
+        slots[i] = clock.monotonic() + wait
+        await clock.sleep_async(wait)
+
+    await asyncio.gather(*(task(i) for i in range(15)))
+    ordered = [slots[i] for i in range(15)]
+    assert ordered == sorted(ordered)
+    gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)]
+    assert min(gaps) >= limiter.interval - 1e-9
