@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 
 from causdk.ratelimit import GcraLimiter, shared_limiter
@@ -62,7 +63,7 @@ def test_threads_share_one_budget_without_overlap(clock: FakeClock) -> None:
     for t in threads:
         t.join()
     slots.sort()
-    gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(slots)]
     assert len(slots) == 160
     assert min(gaps) >= limiter.interval - 1e-9
 
@@ -79,5 +80,5 @@ async def test_async_tasks_get_distinct_slots_in_arrival_order(clock: FakeClock)
     await asyncio.gather(*(task(i) for i in range(15)))
     ordered = [slots[i] for i in range(15)]
     assert ordered == sorted(ordered)
-    gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(ordered)]
     assert min(gaps) >= limiter.interval - 1e-9

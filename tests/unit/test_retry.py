@@ -59,18 +59,17 @@ def test_does_not_retry_client_errors(clock: FakeClock) -> None:
 @respx.mock
 def test_gives_up_after_max_attempts_with_the_last_error(clock: FakeClock) -> None:
     route = respx.post(REVOKE).mock(return_value=_error(503))
-    with _client(clock, retry=RetrySettings(max_attempts=3)) as client:
-        with pytest.raises(ServerError):
-            client.revoke(CA)
+    with _client(clock, retry=RetrySettings(max_attempts=3)) as client, pytest.raises(ServerError):
+        client.revoke(CA)
     assert route.call_count == 3
 
 
 @respx.mock
 def test_read_timeouts_become_transport_errors_naming_the_call(clock: FakeClock) -> None:
     respx.post(REVOKE).mock(side_effect=httpx.ReadTimeout("slow"))
-    with _client(clock, retry=RetrySettings(max_attempts=2)) as client:
-        with pytest.raises(TransportError) as info:
-            client.revoke(CA)
+    settings = RetrySettings(max_attempts=2)
+    with _client(clock, retry=settings) as client, pytest.raises(TransportError) as info:
+        client.revoke(CA)
     assert info.value.may_have_been_sent
     assert "huawei RevokeCertificateAuthority" in str(info.value)
     assert isinstance(info.value.__cause__, httpx.ReadTimeout)

@@ -63,7 +63,9 @@ def test_alibaba_v3_published_example() -> None:
              "RegionId": "cn-shanghai"}  # fmt: skip
     auth = sign_v3(method="POST", path="/", query=query, headers=headers,
                    access_key_id="YourAccessKeyId", secret="YourAccessKeySecret")  # fmt: skip
-    assert auth.endswith("Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0")
+    assert auth.endswith(
+        "Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0"
+    )
 
 
 def test_alibaba_v3_worked_example_for_cas() -> None:
