@@ -9,6 +9,7 @@ string-to-sign with a security token in an error message).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterable, Mapping
 
@@ -29,6 +30,7 @@ SECRET_HEADERS = frozenset(
 )
 SECRET_QUERY = frozenset({"signature", "securitytoken", "accesskeysecret", "bearertoken"})
 
+_SECRET_PAIR = re.compile(r"(?i)\b(" + "|".join(sorted(SECRET_QUERY)) + r")=([^&\s\"',]+)")
 _MIN_SECRET_LEN = 6
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -49,10 +51,13 @@ def register_secret(value: str | None) -> None:
 
 
 def scrub(text: str) -> str:
-    """Return *text* with every registered secret value replaced."""
+    """Return *text* with every registered secret value, and the value of every secret query
+    parameter (``Signature=...``, ``SecurityToken=...``), replaced."""
     for secret in _ordered:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    if "=" in text:
+        text = _SECRET_PAIR.sub(rf"\1={REDACTED}", text)
     return text
 
 
@@ -77,13 +82,11 @@ def redact_url(url: str) -> str:
 class RedactingFilter(logging.Filter):
     """A logging filter that scrubs registered secrets from every record it sees.
 
-    causdk attaches it to its own logger; attach it to a handler to cover other loggers too
-    (httpx's, for instance, which logs full URLs at DEBUG).
+    causdk attaches it to its own logger and to httpx's (which logs full URLs at INFO); attach
+    it to a handler to cover other loggers too.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not _ordered:
-            return True
         message = record.getMessage()
         cleaned = scrub(message)
         if cleaned != message:

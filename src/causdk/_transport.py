@@ -6,6 +6,7 @@ Everything that decides anything lives in the pure core; the runners only carry 
 
 from __future__ import annotations
 
+import logging
 import platform
 import ssl
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 import httpx
 
 from causdk._flow import Driver, Effect, Flow, Sleep
+from causdk._redact import RedactingFilter
 from causdk._version import __version__
 from causdk._wire import WireRequest, WireResponse
 from causdk.clock import Clock
@@ -22,6 +24,11 @@ from causdk.errors import ConfigurationError, TransportError
 from causdk.settings import ClientSettings
 
 T = TypeVar("T")
+
+# httpx logs each request's full URL at INFO; a V1-signed URL carries Signature=...
+_httpx_logger = logging.getLogger("httpx")
+if not any(isinstance(f, RedactingFilter) for f in _httpx_logger.filters):
+    _httpx_logger.addFilter(RedactingFilter())
 
 # Connection never made: the request surely did not reach the server.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)

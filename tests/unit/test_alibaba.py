@@ -469,3 +469,19 @@ def test_no_secret_in_reprs_logs_or_errors(
     texts = [str(info.value), repr(info.value), repr(client), repr(creds), caplog.text]
     for text in texts:
         assert SECRET not in text and token not in text
+
+
+@respx.mock
+def test_v1_signature_never_reaches_httpx_logs(
+    clock: FakeClock, account: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    route = respx.post(url__startswith=ENDPOINT).mock(return_value=ok())
+    with AlibabaRevoker(access_key_id=account, access_key_secret=SECRET, signature_version="v1",
+                        security_token="sts-token-in-url", clock=clock) as client:  # fmt: skip
+        client.revoke("ca-1")
+    raw_query = urlsplit(str(route.calls[0].request.url)).query
+    signature = next(p.split("=", 1)[1] for p in raw_query.split("&") if p.startswith("Signature="))
+    assert signature in str(route.calls[0].request.url)
+    assert "HTTP Request" in caplog.text  # httpx did log the request line
+    assert signature not in caplog.text and "sts-token-in-url" not in caplog.text

@@ -51,3 +51,9 @@ def test_header_and_url_redaction() -> None:
     assert headers == {"Authorization": "[redacted]", "X-Auth-Token": "[redacted]", "Host": "h"}
     url = redact_url("https://h/?AccessKeyId=a&Signature=abc%3D&SecurityToken=t&Action=X")
     assert "abc" not in url and "SecurityToken=[redacted]" in url and "Action=X" in url
+
+
+def test_secret_query_parameters_are_masked_in_any_text() -> None:
+    text = scrub("POST http://h/?AccessKeyId=AK&Signature=abc%2Bdef%3D&SecurityToken=tok&X=1")
+    assert "abc%2Bdef" not in text and "tok&" not in text
+    assert "Signature=[redacted]" in text and "AccessKeyId=AK" in text and "X=1" in text

@@ -111,15 +111,18 @@ class AlibabaApi:
         request_id = str(uuid.uuid4()).upper()
         query = dict(parse_qsl(request.query, keep_blank_values=True))
         action = request.headers.get("x-acs-action") or query.get("Action") or "?"
-        account = None
+        account, code = None, None
         try:
             account = self._authenticate(request, query)
             if not self._admit(account):
-                response = throttled(request_id)
+                response, code = throttled(request_id), "Throttling.User"
             else:
                 response = self._dispatch(action, query, account, request_id)
         except _Reject as reject:
-            response = error(reject.status, reject.code, reject.message, request_id)
+            response, code = (
+                error(reject.status, reject.code, reject.message, request_id),
+                reject.code,
+            )
         self.state.record(
             LoggedRequest(
                 "alibaba",
@@ -128,6 +131,7 @@ class AlibabaApi:
                 query.get("Identifier"),
                 query.get("ClientToken"),
                 account,
+                code,
             )
         )
         return response

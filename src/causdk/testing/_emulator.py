@@ -214,6 +214,11 @@ class Emulator:
         """Every request answered (status 0: dropped)."""
         return list(self.state.log)
 
+    @property
+    def throttled(self) -> int:
+        """How many requests the emulator throttled."""
+        return sum(1 for r in self.state.log if r.code in ("Throttling.User", "APIGW.0308"))
+
     # -- faults ---------------------------------------------------------------------------------
 
     def fail_next(
@@ -250,7 +255,10 @@ class Emulator:
         fault = self.state.take_fault(cloud)
         if fault is not None and not fault.after:
             response = self._faulty(fault, cloud)
-            self.state.record(LoggedRequest(cloud, "fault:" + fault.kind, response.status))
+            code = "Throttling.User" if fault.kind == "throttle" and cloud == "alibaba" else None
+            self.state.record(
+                LoggedRequest(cloud, "fault:" + fault.kind, response.status, code=code)
+            )
         else:
             api = self.huawei if cloud == "huawei" else self.alibaba
             response = api.handle(request)

@@ -110,22 +110,22 @@ class HuaweiApi:
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         request_id = uuid.uuid4().hex
-        action, ca_id = "?", None
+        action, ca_id, code = "?", None, None
         try:
             if request.path.rstrip("/") == "/v3/auth/tokens" and request.method == "POST":
                 action = "KeystoneCreateUserTokenByPassword"
                 response = self._issue_token(request, request_id)
             else:
                 action, ca_id, route = self._route(request)
-                account = self._authenticate(request)
-                response = (
-                    route(request, ca_id, request_id) if self._admit() else throttled(request_id)
-                )
-                del account
+                self._authenticate(request)
+                if self._admit():
+                    response = route(request, ca_id, request_id)
+                else:
+                    response, code = throttled(request_id), "APIGW.0308"
         except _Reject as reject:
             body = {"error_code": reject.code, "error_msg": reject.message}
-            response = answer(reject.status, body, request_id)
-        self.state.record(LoggedRequest("huawei", action, response.status, ca_id))
+            response, code = answer(reject.status, body, request_id), reject.code
+        self.state.record(LoggedRequest("huawei", action, response.status, ca_id, code=code))
         return response
 
     # -- IAM ----------------------------------------------------------------------------------

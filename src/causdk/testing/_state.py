@@ -50,6 +50,8 @@ class LoggedRequest:
     ca_id: str | None = None
     client_token: str | None = None
     account: str | None = None
+    code: str | None = None
+    """The error code answered, if any (e.g. ``Throttling.User``, ``PCA.10010004``)."""
 
 
 @dataclass
