@@ -7,6 +7,7 @@ through flows (:mod:`causdk._flow`). It never does I/O itself.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 
 from causdk._flow import Flow, Runtime, Trace
 from causdk.models import (
@@ -17,6 +18,15 @@ from causdk.models import (
     Provider,
     RevocationReason,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeRequest:
+    """A validated revoke: the CA, the reason (if any) and the idempotency token (if any)."""
+
+    ca_id: str
+    reason: RevocationReason | None
+    client_token: str | None
 
 
 class ProviderAdapter(ABC):
@@ -39,14 +49,7 @@ class ProviderAdapter(ABC):
         return None
 
     @abstractmethod
-    def revoke(
-        self,
-        rt: Runtime,
-        ca_id: str,
-        reason: RevocationReason | None,
-        client_token: str | None,
-        trace: Trace,
-    ) -> Flow[str | None]:
+    def revoke(self, rt: Runtime, request: RevokeRequest, trace: Trace) -> Flow[str | None]:
         """Revoke the CA; return the provider's request id."""
 
     @abstractmethod

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
-from causdk._adapter import ProviderAdapter
+from typing_extensions import Unpack
+
+from causdk._adapter import ProviderAdapter, RevokeRequest
 from causdk._flow import Flow, Runtime, Trace
 from causdk._log import logger
 from causdk.clock import Clock, SystemClock
@@ -34,11 +36,29 @@ from causdk.settings import ClientSettings
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["AsyncCARevoker", "CARevoker"]
+__all__ = ["AsyncCARevoker", "CARevoker", "RevokeOptions", "ShellOptions", "open_shell"]
 
 T = TypeVar("T")
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 256
+
+
+class RevokeOptions(TypedDict, total=False):
+    """Keyword options of ``revoke``."""
+
+    reason: RevocationReason | str | None
+    client_token: str | None
+    confirm: bool
+
+
+class ShellOptions(TypedDict, total=False):
+    """Keyword options every revoker class takes, whatever the provider."""
+
+    settings: ClientSettings
+    clock: Clock
+    http_client: httpx.Client | httpx.AsyncClient
+    """Your own client (sync for CARevoker, async for AsyncCARevoker); causdk leaves it open."""
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport
 
 
 class _RevokerCore:
@@ -61,23 +81,18 @@ class _RevokerCore:
             limiter=limiter,
         )
 
-    def revoke_flow(
-        self,
-        ca_id: str,
-        reason: RevocationReason | str | None,
-        client_token: str | None,
-        confirm: bool,
-    ) -> Flow[RevocationResult]:
+    def revoke_flow(self, ca_id: str, options: RevokeOptions) -> Flow[RevocationResult]:
         # Validate now, before the flow starts: bad input never sends anything.
-        ca_id = self.adapter.validate_ca_id(ca_id)
-        reason = _coerce_reason(reason)
-        token = self.adapter.prepare_client_token(client_token)
-        return self._revoke(ca_id, reason, token, confirm)
+        request = RevokeRequest(
+            ca_id=self.adapter.validate_ca_id(ca_id),
+            reason=_coerce_reason(options.get("reason")),
+            client_token=self.adapter.prepare_client_token(options.get("client_token")),
+        )
+        return self._revoke(request, options.get("confirm", False))
 
-    def _revoke(
-        self, ca_id: str, reason: RevocationReason | None, token: str | None, confirm: bool
-    ) -> Flow[RevocationResult]:
+    def _revoke(self, request: RevokeRequest, confirm: bool) -> Flow[RevocationResult]:
         rt, adapter, trace = self.runtime, self.adapter, Trace()
+        ca_id, reason, token = request.ca_id, request.reason, request.client_token
         logger.info(
             "%s revoke %s reason=%s client_token=%s", rt.provider, ca_id, reason, token or "-"
         )
@@ -89,7 +104,7 @@ class _RevokerCore:
             client_token=token,
         )
         try:
-            request_id = yield from adapter.revoke(rt, ca_id, reason, token, trace)
+            request_id = yield from adapter.revoke(rt, request, trace)
         except (InvalidStateError, NotFoundError) as refusal:
             if not trace.ambiguous:
                 raise
@@ -216,22 +231,15 @@ class CARevoker(_Shell):
         self._core = _RevokerCore(adapter, settings, clock)
         self._runner = SyncRunner(settings, clock, http_client=http_client, transport=transport)
 
-    def revoke(
-        self,
-        ca_id: str,
-        *,
-        reason: RevocationReason | str | None = None,
-        client_token: str | None = None,
-        confirm: bool = False,
-    ) -> RevocationResult:
+    def revoke(self, ca_id: str, **options: Unpack[RevokeOptions]) -> RevocationResult:
         """Revoke one CA. Irreversible: the CA issues nothing more and what it issued is invalid.
 
-        ``reason`` is sent where the provider takes one (see ``capabilities``) and kept in the
-        result either way. ``client_token`` makes a repeat of this call have no further effect on
-        providers with client tokens; one is made when not given. ``confirm`` reads the CA back
-        after success. Raises a :class:`causdk.CausdkError` subclass on failure.
+        Options: ``reason`` is sent where the provider takes one (see ``capabilities``) and kept
+        in the result either way. ``client_token`` makes a repeat of this call have no further
+        effect on providers with client tokens; one is made when not given. ``confirm=True``
+        reads the CA back after success. Raises a :class:`causdk.CausdkError` on failure.
         """
-        return self._runner.run(self._core.revoke_flow(ca_id, reason, client_token, confirm))
+        return self._runner.run(self._core.revoke_flow(ca_id, options))
 
     def get(self, ca_id: str) -> CertificateAuthority:
         """Read one CA."""
@@ -305,16 +313,9 @@ class AsyncCARevoker(_Shell):
         self._core = _RevokerCore(adapter, settings, clock)
         self._runner = AsyncRunner(settings, clock, http_client=http_client, transport=transport)
 
-    async def revoke(
-        self,
-        ca_id: str,
-        *,
-        reason: RevocationReason | str | None = None,
-        client_token: str | None = None,
-        confirm: bool = False,
-    ) -> RevocationResult:
+    async def revoke(self, ca_id: str, **options: Unpack[RevokeOptions]) -> RevocationResult:
         """Revoke one CA; see :meth:`CARevoker.revoke`."""
-        return await self._runner.run(self._core.revoke_flow(ca_id, reason, client_token, confirm))
+        return await self._runner.run(self._core.revoke_flow(ca_id, options))
 
     async def get(self, ca_id: str) -> CertificateAuthority:
         """Read one CA."""
@@ -360,3 +361,21 @@ class AsyncCARevoker(_Shell):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+_SHELL_KEYS = frozenset(ShellOptions.__annotations__)
+
+
+def open_shell(
+    shell: CARevoker | AsyncCARevoker,
+    build_adapter: Callable[..., ProviderAdapter],
+    options: Mapping[str, Any],
+) -> None:
+    """Initialise a provider's revoker: its options build the adapter, the rest the shell."""
+    shell_options = {k: v for k, v in options.items() if k in _SHELL_KEYS}
+    adapter = build_adapter(
+        settings=shell_options.get("settings"),
+        **{k: v for k, v in options.items() if k not in _SHELL_KEYS},
+    )
+    base: Any = CARevoker if isinstance(shell, CARevoker) else AsyncCARevoker
+    base.__init__(shell, adapter, **shell_options)

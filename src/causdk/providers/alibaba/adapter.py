@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any, TypeVar
 
-from causdk._adapter import ProviderAdapter
+from causdk._adapter import ProviderAdapter, RevokeRequest
 from causdk._flow import Attempt, Exchange, Flow, Runtime, Trace, call
-from causdk._wire import WireRequest, WireResponse, canonical_query, join_url, parse_json_object
-from causdk.errors import UnexpectedResponseError, ValidationError
+from causdk._parse import epoch_ms, read_json
+from causdk._wire import WireRequest, WireResponse, canonical_query, join_url
+from causdk.errors import ValidationError
 from causdk.models import (
     CAKind,
     Capabilities,
@@ -20,7 +21,6 @@ from causdk.models import (
     IdempotencyKind,
     Page,
     Provider,
-    RevocationReason,
 )
 from causdk.providers.alibaba.credentials import AlibabaCredentials
 from causdk.providers.alibaba.errors import PROVIDER, error_from_response, request_id_of
@@ -58,12 +58,6 @@ CAPABILITIES = Capabilities(
 )
 
 
-def _epoch_ms(value: Any) -> datetime | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
-    return None
-
-
 def ca_from_record(record: dict[str, Any]) -> CertificateAuthority:
     """A CertificateAuthority from a ``Certificate`` / ``CertificateList`` entry."""
     raw_status = str(record.get("Status") or "")
@@ -77,8 +71,8 @@ def ca_from_record(record: dict[str, Any]) -> CertificateAuthority:
         subject=record.get("SubjectDN"),
         issuer_id=record.get("ParentIdentifier"),
         serial_number=record.get("SerialNumber"),
-        not_before=_epoch_ms(record.get("BeforeDate")),
-        not_after=_epoch_ms(record.get("AfterDate")),
+        not_before=epoch_ms(record.get("BeforeDate")),
+        not_after=epoch_ms(record.get("AfterDate")),
         raw=record,
     )
 
@@ -192,21 +186,10 @@ class AlibabaAdapter(ProviderAdapter):
         def read(response: WireResponse) -> T:
             if not 200 <= response.status_code < 300:
                 raise error_from_response(action, response)
-            body = parse_json_object(response)
             request_id = request_id_of(response)
-            try:
-                if body is None:
-                    raise ValueError("the body is not a JSON object")
-                return parse(body, request_id)
-            except (KeyError, TypeError, ValueError) as exc:
-                raise UnexpectedResponseError(
-                    provider=PROVIDER,
-                    action=action,
-                    status_code=response.status_code,
-                    code=None,
-                    message=f"unexpected answer ({type(exc).__name__}: {exc})",
-                    request_id=request_id,
-                ) from None
+            return read_json(
+                PROVIDER, action, response, request_id, lambda body: parse(body, request_id)
+            )
 
         return Exchange(
             action=action,
@@ -217,18 +200,11 @@ class AlibabaAdapter(ProviderAdapter):
 
     # -- operations ---------------------------------------------------------------------------
 
-    def revoke(
-        self,
-        rt: Runtime,
-        ca_id: str,
-        reason: RevocationReason | None,
-        client_token: str | None,
-        trace: Trace,
-    ) -> Flow[str | None]:
+    def revoke(self, rt: Runtime, request: RevokeRequest, trace: Trace) -> Flow[str | None]:
         # The API takes no reason: it stays in the result and the log only.
-        params = {"Identifier": ca_id, "Status": "REVOKE"}
-        if client_token:
-            params["ClientToken"] = client_token
+        params = {"Identifier": request.ca_id, "Status": "REVOKE"}
+        if request.client_token:
+            params["ClientToken"] = request.client_token
         exchange = self._exchange("UpdateCACertificateStatus", params, _request_id_only)
         return call(rt, exchange, trace)
 

@@ -5,21 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TypedDict
 
 from typing_extensions import Unpack
 
 from causdk._config import check_endpoint, first_env
-from causdk.client import AsyncCARevoker, CARevoker
-from causdk.clock import Clock
+from causdk.client import AsyncCARevoker, CARevoker, ShellOptions, open_shell
 from causdk.providers.alibaba.adapter import AlibabaAdapter
 from causdk.providers.alibaba.credentials import AlibabaCredentials, resolve_credentials
 from causdk.providers.alibaba.endpoints import DEFAULT_REGION, endpoint_for
 from causdk.providers.alibaba.signing import SignatureVersion
 from causdk.settings import ClientSettings
-
-if TYPE_CHECKING:
-    import httpx
 
 __all__ = ["AlibabaOptions", "AlibabaRevoker", "AsyncAlibabaRevoker", "build_adapter"]
 
@@ -81,23 +77,15 @@ def _env(env: Mapping[str, str], name: str) -> str | None:
     return found[1] if found else None
 
 
+class AlibabaRevokerOptions(AlibabaOptions, ShellOptions, total=False):
+    """Every keyword option of ``AlibabaRevoker`` and ``AsyncAlibabaRevoker``."""
+
+
 class _AlibabaInit:
     """The one constructor both Alibaba shells share."""
 
-    def __init__(
-        self,
-        *,
-        settings: ClientSettings | None = None,
-        clock: Clock | None = None,
-        http_client: httpx.Client | httpx.AsyncClient | None = None,
-        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
-        **options: Unpack[AlibabaOptions],
-    ) -> None:
-        adapter = build_adapter(settings=settings, **options)
-        shell: Any = super()
-        shell.__init__(
-            adapter, settings=settings, clock=clock, http_client=http_client, transport=transport
-        )
+    def __init__(self, **options: Unpack[AlibabaRevokerOptions]) -> None:
+        open_shell(self, build_adapter, options)  # type: ignore[arg-type]
 
 
 class AlibabaRevoker(_AlibabaInit, CARevoker):

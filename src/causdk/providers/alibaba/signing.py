@@ -16,6 +16,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
+from causdk._parse import parse_auth_header
 from causdk._wire import canonical_query, percent_encode
 
 V3_ALGORITHM = "ACS3-HMAC-SHA256"
@@ -101,11 +102,4 @@ def sign_v3(
 
 def parse_v3_authorization(value: str) -> tuple[str, list[str], str] | None:
     """(access key id, signed header names, signature) from an Authorization header."""
-    prefix = f"{V3_ALGORITHM} "
-    if not value.startswith(prefix):
-        return None
-    fields = dict(part.split("=", 1) for part in value[len(prefix) :].split(",") if "=" in part)
-    try:
-        return fields["Credential"], fields["SignedHeaders"].split(";"), fields["Signature"]
-    except KeyError:
-        return None
+    return parse_auth_header(value, V3_ALGORITHM, ("Credential", "SignedHeaders", "Signature"))

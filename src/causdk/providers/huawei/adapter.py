@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from causdk._adapter import ProviderAdapter
+from causdk._adapter import ProviderAdapter, RevokeRequest
 from causdk._flow import Attempt, Exchange, Flow, Runtime, Trace, call
-from causdk._wire import WireRequest, WireResponse, join_url, parse_json_object
-from causdk.errors import AuthenticationError, UnexpectedResponseError, ValidationError
+from causdk._parse import epoch_ms, read_json
+from causdk._wire import WireRequest, WireResponse, join_url
+from causdk.errors import AuthenticationError, ValidationError
 from causdk.models import (
     CAKind,
     Capabilities,
@@ -62,12 +62,6 @@ def revoke_body(reason: RevocationReason | None) -> bytes:
     return json.dumps({"reason": RevocationReason(reason).value}, separators=(",", ":")).encode()
 
 
-def _epoch_ms(value: Any) -> datetime | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
-    return None
-
-
 def ca_from_record(record: dict[str, Any]) -> CertificateAuthority:
     """A CertificateAuthority from a CCM ``certificate_authorities`` entry."""
     raw_status = str(record.get("status") or "")
@@ -84,8 +78,8 @@ def ca_from_record(record: dict[str, Any]) -> CertificateAuthority:
         subject=subject,
         issuer_id=record.get("issuer_id"),
         serial_number=record.get("serial_number"),
-        not_before=_epoch_ms(record.get("not_before")),
-        not_after=_epoch_ms(record.get("not_after")),
+        not_before=epoch_ms(record.get("not_before")),
+        not_after=epoch_ms(record.get("not_after")),
         raw=record,
     )
 
@@ -151,14 +145,7 @@ class HuaweiAdapter(ProviderAdapter):
         signer = yield from self.auth.signer(rt)
         return (yield from call(rt, make(signer), trace))
 
-    def revoke(
-        self,
-        rt: Runtime,
-        ca_id: str,
-        reason: RevocationReason | None,
-        client_token: str | None,
-        trace: Trace,
-    ) -> Flow[str | None]:
+    def revoke(self, rt: Runtime, request: RevokeRequest, trace: Trace) -> Flow[str | None]:
         action = "RevokeCertificateAuthority"
 
         def parse(response: WireResponse) -> str | None:
@@ -166,8 +153,8 @@ class HuaweiAdapter(ProviderAdapter):
                 return request_id_of(response)
             raise error_from_response(action, response)
 
-        path = f"{BASE_PATH}/{ca_id}/revoke"
-        body = revoke_body(reason)
+        path = f"{BASE_PATH}/{request.ca_id}/revoke"
+        body = revoke_body(request.reason)
         return self._authorized(
             rt, lambda s: self._exchange(s, action, "POST", path, parse, body=body), trace
         )
@@ -178,20 +165,7 @@ class HuaweiAdapter(ProviderAdapter):
         def parse(response: WireResponse) -> T:
             if response.status_code != 200:
                 raise error_from_response(action, response)
-            body = parse_json_object(response)
-            try:
-                if body is None:
-                    raise ValueError("the body is not a JSON object")
-                return read(body)
-            except (KeyError, TypeError, ValueError) as exc:
-                raise UnexpectedResponseError(
-                    provider=PROVIDER,
-                    action=action,
-                    status_code=response.status_code,
-                    code=None,
-                    message=f"unexpected answer ({type(exc).__name__}: {exc})",
-                    request_id=request_id_of(response),
-                ) from None
+            return read_json(PROVIDER, action, response, request_id_of(response), read)
 
         return parse
 

@@ -17,9 +17,10 @@ from typing import Any
 from pydantic import SecretStr
 
 from causdk._flow import Attempt, Exchange, Flow, Runtime, Sleep, call
+from causdk._parse import unexpected
 from causdk._redact import register_secret
 from causdk._wire import WireRequest, WireResponse, join_url, parse_json_object
-from causdk.errors import ConfigurationError, UnexpectedResponseError
+from causdk.errors import ConfigurationError
 from causdk.providers.huawei import signing
 from causdk.providers.huawei.errors import PROVIDER, error_from_response, request_id_of
 
@@ -288,13 +289,7 @@ def _parse_token(response: WireResponse) -> _IssuedToken:
             raise ValueError("no X-Subject-Token header or token.expires_at")
         expires_at = datetime.fromisoformat(expires.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise UnexpectedResponseError(
-            provider=PROVIDER,
-            action=action,
-            status_code=response.status_code,
-            code=None,
-            message=f"IAM answered without a usable token ({exc})",
-            request_id=request_id_of(response),
-        ) from None
+        message = f"IAM answered without a usable token ({exc})"
+        raise unexpected(PROVIDER, action, response, request_id_of(response), message) from None
     register_secret(token)
     return _IssuedToken(_TokenSigner(SecretStr(token)), expires_at)

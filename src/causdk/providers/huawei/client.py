@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TypedDict
 
 from typing_extensions import Unpack
 
-from causdk.client import AsyncCARevoker, CARevoker
-from causdk.clock import Clock
+from causdk.client import AsyncCARevoker, CARevoker, ShellOptions, open_shell
 from causdk.providers.huawei.adapter import HuaweiAdapter
 from causdk.providers.huawei.auth import HuaweiAuth
 from causdk.providers.huawei.config import resolve_auth, resolve_endpoints
 from causdk.settings import ClientSettings
-
-if TYPE_CHECKING:
-    import httpx
 
 __all__ = ["AsyncHuaweiRevoker", "HuaweiOptions", "HuaweiRevoker", "build_adapter"]
 
@@ -72,23 +68,15 @@ def build_adapter(
     return HuaweiAdapter(resolved, endpoint=ccm, user_agent=agent)
 
 
+class HuaweiRevokerOptions(HuaweiOptions, ShellOptions, total=False):
+    """Every keyword option of ``HuaweiRevoker`` and ``AsyncHuaweiRevoker``."""
+
+
 class _HuaweiInit:
     """The one constructor both Huawei shells share."""
 
-    def __init__(
-        self,
-        *,
-        settings: ClientSettings | None = None,
-        clock: Clock | None = None,
-        http_client: httpx.Client | httpx.AsyncClient | None = None,
-        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
-        **options: Unpack[HuaweiOptions],
-    ) -> None:
-        adapter = build_adapter(settings=settings, **options)
-        shell: Any = super()
-        shell.__init__(
-            adapter, settings=settings, clock=clock, http_client=http_client, transport=transport
-        )
+    def __init__(self, **options: Unpack[HuaweiRevokerOptions]) -> None:
+        open_shell(self, build_adapter, options)  # type: ignore[arg-type]
 
 
 class HuaweiRevoker(_HuaweiInit, CARevoker):

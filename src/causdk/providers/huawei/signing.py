@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from causdk._parse import parse_auth_header
 from causdk._wire import percent_encode
 
 ALGORITHM = "SDK-HMAC-SHA256"
@@ -85,13 +86,4 @@ def authorization(
 
 def parse_authorization(value: str) -> tuple[str, list[str], str] | None:
     """(access key, signed header names, signature) from an Authorization header."""
-    prefix = f"{ALGORITHM} "
-    if not value.startswith(prefix):
-        return None
-    fields = dict(
-        part.strip().split("=", 1) for part in value[len(prefix) :].split(",") if "=" in part
-    )
-    try:
-        return fields["Access"], fields["SignedHeaders"].split(";"), fields["Signature"]
-    except KeyError:
-        return None
+    return parse_auth_header(value, ALGORITHM, ("Access", "SignedHeaders", "Signature"))
