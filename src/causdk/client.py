@@ -36,7 +36,14 @@ from causdk.settings import ClientSettings
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["AsyncCARevoker", "CARevoker", "RevokeOptions", "ShellOptions", "open_shell"]
+__all__ = [
+    "AsyncCARevoker",
+    "CARevoker",
+    "RevokeManyOptions",
+    "RevokeOptions",
+    "ShellOptions",
+    "open_shell",
+]
 
 T = TypeVar("T")
 DEFAULT_CONCURRENCY = 8
@@ -49,6 +56,14 @@ class RevokeOptions(TypedDict, total=False):
     reason: RevocationReason | str | None
     client_token: str | None
     confirm: bool
+
+
+class RevokeManyOptions(TypedDict, total=False):
+    """Keyword options of ``revoke_many``."""
+
+    reason: RevocationReason | str | None
+    concurrency: int
+    on_outcome: Callable[[RevocationOutcome], None]
 
 
 class ShellOptions(TypedDict, total=False):
@@ -153,9 +168,10 @@ class _RevokerCore:
             raise ValidationError(f"unknown status {status!r}; one of: {choices}") from None
 
     def plan_many(
-        self, ca_ids: Iterable[str], reason: RevocationReason | str | None, concurrency: int
-    ) -> tuple[list[str], RevocationReason | None]:
-        """Validate every id before any is revoked; drop repeats, keeping the first."""
+        self, ca_ids: Iterable[str], options: RevokeManyOptions
+    ) -> tuple[list[str], RevocationReason | None, int]:
+        """(distinct ids, reason, concurrency), every id validated before any is revoked."""
+        concurrency = options.get("concurrency", DEFAULT_CONCURRENCY)
         if not 1 <= concurrency <= MAX_CONCURRENCY:
             raise ValidationError(f"concurrency must be between 1 and {MAX_CONCURRENCY}")
         ids = list(dict.fromkeys(ca_ids))
@@ -167,7 +183,21 @@ class _RevokerCore:
                 bad.append(ca_id)
         if bad:
             raise ValidationError(f"{len(bad)} malformed CA id(s), none revoked: {bad[:10]!r}")
-        return ids, _coerce_reason(reason)
+        return ids, _coerce_reason(options.get("reason")), concurrency
+
+    @staticmethod
+    def settle(
+        ca_id: str, result: RevocationResult | Exception, options: RevokeManyOptions
+    ) -> RevocationOutcome:
+        if isinstance(result, RevocationResult):
+            outcome = RevocationOutcome(ca_id=ca_id, result=result)
+        else:
+            logger.warning("revoke %s failed: %s", ca_id, result)
+            outcome = RevocationOutcome(ca_id=ca_id, error=result)
+        callback = options.get("on_outcome")
+        if callback is not None:
+            callback(outcome)
+        return outcome
 
 
 def _coerce_reason(reason: RevocationReason | str | None) -> RevocationReason | None:
@@ -178,15 +208,6 @@ def _coerce_reason(reason: RevocationReason | str | None) -> RevocationReason | 
     except ValueError:
         choices = ", ".join(r.value for r in RevocationReason)
         raise ValidationError(f"unknown revocation reason {reason!r}; one of: {choices}") from None
-
-
-def _outcome(ca_id: str, result: RevocationResult | BaseException) -> RevocationOutcome:
-    if isinstance(result, RevocationResult):
-        return RevocationOutcome(ca_id=ca_id, result=result)
-    if not isinstance(result, Exception):  # KeyboardInterrupt, CancelledError: stop the batch
-        raise result
-    logger.warning("revoke %s failed: %s", ca_id, result)
-    return RevocationOutcome(ca_id=ca_id, error=result)
 
 
 class _Shell:
@@ -203,6 +224,12 @@ class _Shell:
     def capabilities(self) -> Capabilities:
         """What the provider supports (reasons, idempotency, default rate limit)."""
         return self._core.adapter.capabilities
+
+    def validate_ids(self, ca_ids: Iterable[str]) -> builtins.list[str]:
+        """The distinct ids, in order, each checked as the provider requires; raises
+        ValidationError naming the malformed ones. Sends nothing."""
+        ids, _reason, _workers = self._core.plan_many(ca_ids, {})
+        return ids
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(provider={self.provider.value})"
@@ -257,25 +284,24 @@ class CARevoker(_Shell):
             cursor = page.next_cursor
 
     def revoke_many(
-        self,
-        ca_ids: Iterable[str],
-        *,
-        reason: RevocationReason | str | None = None,
-        concurrency: int = DEFAULT_CONCURRENCY,
+        self, ca_ids: Iterable[str], **options: Unpack[RevokeManyOptions]
     ) -> builtins.list[RevocationOutcome]:
         """Revoke several CAs concurrently; one outcome per distinct id, in the order given.
 
-        Every id is validated before any CA is revoked. A failure never stops the others.
+        Every id is validated before any CA is revoked; a failure never stops the others.
+        Options: ``reason``, ``concurrency`` (default 8), and ``on_outcome``, called with each
+        outcome as it settles (from a worker thread here).
         """
-        ids, why = self._core.plan_many(ca_ids, reason, concurrency)
+        ids, why, workers = self._core.plan_many(ca_ids, options)
 
         def revoke_one(ca_id: str) -> RevocationOutcome:
             try:
-                return _outcome(ca_id, self.revoke(ca_id, reason=why))
+                result: RevocationResult | Exception = self.revoke(ca_id, reason=why)
             except Exception as exc:
-                return _outcome(ca_id, exc)
+                result = exc
+            return self._core.settle(ca_id, result, options)
 
-        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="causdk") as pool:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="causdk") as pool:
             return list(pool.map(revoke_one, ids))
 
     def close(self) -> None:
@@ -334,22 +360,21 @@ class AsyncCARevoker(_Shell):
             cursor = page.next_cursor
 
     async def revoke_many(
-        self,
-        ca_ids: Iterable[str],
-        *,
-        reason: RevocationReason | str | None = None,
-        concurrency: int = DEFAULT_CONCURRENCY,
+        self, ca_ids: Iterable[str], **options: Unpack[RevokeManyOptions]
     ) -> builtins.list[RevocationOutcome]:
         """Revoke several CAs concurrently; see :meth:`CARevoker.revoke_many`."""
-        ids, why = self._core.plan_many(ca_ids, reason, concurrency)
-        gate = asyncio.Semaphore(concurrency)
+        ids, why, workers = self._core.plan_many(ca_ids, options)
+        gate = asyncio.Semaphore(workers)
 
-        async def revoke_one(ca_id: str) -> RevocationResult:
+        async def revoke_one(ca_id: str) -> RevocationOutcome:
             async with gate:
-                return await self.revoke(ca_id, reason=why)
+                try:
+                    result: RevocationResult | Exception = await self.revoke(ca_id, reason=why)
+                except Exception as exc:
+                    result = exc
+            return self._core.settle(ca_id, result, options)
 
-        results = await asyncio.gather(*(revoke_one(i) for i in ids), return_exceptions=True)
-        return [_outcome(ca_id, result) for ca_id, result in zip(ids, results, strict=True)]
+        return list(await asyncio.gather(*(revoke_one(ca_id) for ca_id in ids)))
 
     async def aclose(self) -> None:
         """Close the HTTP client (unless it was given to us)."""

@@ -22,6 +22,7 @@ from causdk import (
     create_async_revoker,
     create_revoker,
 )
+from causdk._table import render_table
 from causdk.testing import Emulator
 
 # Short backoffs keep the demo quick; the defaults are longer.
@@ -62,17 +63,6 @@ async def revoke_several(revoker: AsyncCARevoker, ca_ids: Sequence[str]) -> list
 def _active(emu: Emulator, cloud: str) -> list[str]:
     word = "ISSUE" if cloud == "alibaba" else "ACTIVED"
     return [ca.id for ca in emu.cas(cloud) if ca.kind == "SUBORDINATE" and ca.status == word]  # type: ignore[arg-type]
-
-
-def _print_table(rows: list[Row]) -> None:
-    header: Row = ("step", "cloud", "CA", "outcome", "tries", "note")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
-    line = "  ".join("-" * w for w in widths) + "  " + "-" * 4
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)) + "  note")
-    print(line)
-    for row in rows:
-        cells = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False))
-        print(f"{cells}  {row[5]}")
 
 
 async def _async_part(emu: Emulator, rows: list[Row]) -> None:
@@ -133,7 +123,7 @@ def main() -> None:
         changes = len(emu.changes)
 
     print()
-    _print_table(rows)
+    print(render_table(("step", "cloud", "CA", "outcome", "tries", "note"), rows))
     print(f"\n{changes} state changes in the emulator, one per CA revoked: nothing twice.")
 
 

@@ -121,3 +121,14 @@ def test_library_logs_nothing_unless_asked() -> None:
     logger = logging.getLogger("causdk")
     assert any(isinstance(h, logging.NullHandler) for h in logger.handlers)
     assert causdk.RedactingFilter in {type(f) for f in logger.filters}
+
+
+@respx.mock
+async def test_revoke_many_reports_each_outcome_as_it_settles(clock: FakeClock) -> None:
+    respx.post(url__regex=rf"{BASE}/.*/revoke").mock(side_effect=_answer)
+    seen: list[str] = []
+    async with create_async_revoker(
+        "huawei", token="core-test-token", endpoint=ENDPOINT, clock=clock
+    ) as client:
+        outcomes = await client.revoke_many(IDS[:5], on_outcome=lambda o: seen.append(o.ca_id))
+    assert sorted(seen) == sorted(IDS[:5]) and len(outcomes) == 5

@@ -1,12 +1,36 @@
-"""``python -m causdk.testing``: run the emulator in the foreground."""
+"""``python -m causdk.testing`` (or ``causdk emulator``): run the emulator in the foreground."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import sys
 
 from causdk.testing import Emulator
 from causdk.testing._state import Cloud
+
+
+def serve(*, port: int, rate_limit: float | None, subordinates: int = 0) -> None:
+    """Start the emulator, print how to point causdk at it, serve until interrupted."""
+    emulator = Emulator(port=port, rate_limit=rate_limit)
+    clouds: tuple[Cloud, ...] = ("alibaba", "huawei")
+    for cloud in clouds:
+        emulator.add_subordinates(cloud, subordinates)
+    c, url = emulator.credentials, emulator.url
+    print(f"causdk emulator of Alibaba Cloud CAS and Huawei Cloud CCM on {url} (Ctrl-C stops it)")
+    print("\nPoint the SDK and the causdk command at it with:\n")
+    print(f"  export ALIBABA_CLOUD_CAS_ENDPOINT={url}")
+    print(f"  export ALIBABA_CLOUD_ACCESS_KEY_ID={c.alibaba_access_key_id}")
+    print(f"  export ALIBABA_CLOUD_ACCESS_KEY_SECRET={c.alibaba_access_key_secret}")
+    print(f"  export CAUSDK_HUAWEI_ENDPOINT={url}")
+    print(f"  export CAUSDK_HUAWEI_AUTH_TOKEN={c.huawei_token}")
+    print("\n(fixture credentials of the emulator, valid nowhere else)\n")
+    for cloud in clouds:
+        for ca in emulator.cas(cloud):
+            print(f"  {cloud:8} {ca.id}  {ca.kind:11} {ca.status:8} {ca.common_name}")
+    sys.stdout.flush()  # whoever reads a pipe sees the endpoint before the first request
+    with contextlib.suppress(KeyboardInterrupt):
+        emulator.serve_forever()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -15,25 +39,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-rate-limit", action="store_true", help="lift the 10 QPS limit")
     parser.add_argument("--subordinates", type=int, default=0, help="extra CAs per cloud")
     args = parser.parse_args(argv)
-    emulator = Emulator(port=args.port, rate_limit=None if args.no_rate_limit else 10)
-    clouds: tuple[Cloud, ...] = ("alibaba", "huawei")
-    for cloud in clouds:
-        emulator.add_subordinates(cloud, args.subordinates)
-    c = emulator.credentials
-    print(f"causdk emulator on {emulator.url} (Ctrl-C stops it)")
-    print(
-        f"  alibaba: endpoint={emulator.url} access key {c.alibaba_access_key_id} / secret "
-        f"{c.alibaba_access_key_secret}"
+    serve(
+        port=args.port,
+        rate_limit=None if args.no_rate_limit else 10,
+        subordinates=args.subordinates,
     )
-    print(
-        f"  huawei:  endpoint={emulator.url} token {c.huawei_token}, or AK {c.huawei_access_key}"
-        f" / SK {c.huawei_secret_key} / domain {c.huawei_domain_id}"
-    )
-    for cloud in clouds:
-        for ca in emulator.cas(cloud):
-            print(f"  {cloud:8} {ca.id}  {ca.kind:11} {ca.status:8} {ca.common_name}")
-    with contextlib.suppress(KeyboardInterrupt):
-        emulator.serve_forever()
 
 
 if __name__ == "__main__":

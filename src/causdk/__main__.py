@@ -1,0 +1,5 @@
+"""``python -m causdk``: the command line."""
+
+from causdk.cli import main
+
+main()
