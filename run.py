@@ -19,27 +19,37 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-VENV = ROOT / ".venv"
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+# The benchmark gets a venv of its own: only causdk and the official SDKs, as a user would have
+# (the test tools make httpx import its own command line, which would inflate start-up figures).
+VENVS = {"bench": ROOT / ".venv-bench"}
+
+
+def python_of(task: str) -> Path:
+    venv_dir = VENVS.get(task, ROOT / ".venv")
+    return venv_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
 
 EXTRAS = {"demo": "", "test": "test,official", "lint": "dev", "bench": "bench"}
 
 
-def ensure(extras: str) -> None:
-    """Create the venv and install the project with ``extras``, unless already done."""
-    if not PYTHON.exists():
-        print(f"creating {VENV.relative_to(ROOT)} ...", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
+def ensure(task: str) -> Path:
+    """Create the task's venv and install the project with its extras, unless already done."""
+    extras, python = EXTRAS[task], python_of(task)
+    venv_dir = python.parent.parent
+    if not python.exists():
+        print(f"creating {venv_dir.relative_to(ROOT)} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(venv_dir)
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    stamp = VENV / f".installed-{extras.replace(',', '-') or 'base'}"
+    stamp = venv_dir / f".installed-{extras.replace(',', '-') or 'base'}"
     if stamp.exists() and stamp.read_text() == digest:
         return
     target = f".[{extras}]" if extras else "."
-    print(f"installing causdk{f'[{extras}]' if extras else ''} into .venv ...", flush=True)
+    name = venv_dir.relative_to(ROOT)
+    print(f"installing causdk{f'[{extras}]' if extras else ''} into {name} ...", flush=True)
     quiet = ["--quiet", "--disable-pip-version-check"]
-    subprocess.run([PYTHON, "-m", "pip", "install", *quiet, "-e", target], cwd=ROOT, check=True)
+    subprocess.run([python, "-m", "pip", "install", *quiet, "-e", target], cwd=ROOT, check=True)
     stamp.write_text(digest)
+    return python
 
 
 def run(*args: str | Path) -> int:
@@ -51,17 +61,17 @@ def main(argv: list[str]) -> int:
     if task not in EXTRAS:
         print(__doc__)
         return 0 if task in ("help", "-h", "--help") else 2
-    ensure(EXTRAS[task])
+    python = ensure(task)
     if task == "demo":
-        return run(PYTHON, "-m", "causdk.demo", *rest)
+        return run(python, "-m", "causdk.demo", *rest)
     if task == "test":
-        return run(PYTHON, "-m", "pytest", *rest)
+        return run(python, "-m", "pytest", *rest)
     if task == "bench":
-        return run(PYTHON, "benchmarks/run.py", *rest)
+        return run(python, "benchmarks/run.py", *rest)
     steps = [
-        (PYTHON, "-m", "ruff", "check", "."),
-        (PYTHON, "-m", "ruff", "format", "--check", "."),
-        (PYTHON, "-m", "mypy"),
+        (python, "-m", "ruff", "check", "."),
+        (python, "-m", "ruff", "format", "--check", "."),
+        (python, "-m", "mypy"),
     ]
     return max(run(*step) for step in steps)
 

@@ -8,16 +8,15 @@ attempt, retries, reading a CA back) is written once, here and in the provider a
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from tenacity import DoAttempt, DoSleep, RetryCallState
-
 from causdk._log import logger
-from causdk._retry import build_retrying
+from causdk._retry import is_retryable
 from causdk._wire import WireRequest, WireResponse
 from causdk.clock import Clock
 from causdk.errors import APIError, CausdkError, ServerError, TransportError
@@ -87,11 +86,24 @@ class Runtime:
 def call(rt: Runtime, exchange: Exchange[T], trace: Trace | None = None) -> Flow[T]:
     """Run one API call with the rate limit and the retry policy; return what ``parse`` returns."""
     trace = trace if trace is not None else Trace()
-    retrying = build_retrying(
-        rt.retry, clock=rt.clock, deadline_at=rt.clock.monotonic() + rt.deadline
+    deadline_at = rt.clock.monotonic() + rt.deadline
+    try:
+        return (yield from _attempt(rt, exchange, trace))
+    except CausdkError as first:
+        if not is_retryable(first):
+            raise
+        failure = sys.exc_info()
+    # Only a failure worth retrying loads the retry engine (and tenacity).
+    from tenacity import DoAttempt, DoSleep
+
+    from causdk._retry_engine import resume_after_failure
+
+    retrying, state = resume_after_failure(
+        rt.retry,
+        clock=rt.clock,
+        deadline_at=deadline_at,
+        failure=failure,  # type: ignore[arg-type]
     )
-    retrying.begin()
-    state = RetryCallState(retrying, fn=None, args=(), kwargs={})
     while True:
         decision = retrying.iter(state)  # raises the last error once retries are over
         if isinstance(decision, DoAttempt):
@@ -102,10 +114,10 @@ def call(rt: Runtime, exchange: Exchange[T], trace: Trace | None = None) -> Flow
             else:
                 state.set_result(result)
         elif isinstance(decision, DoSleep):
-            error = state.outcome.exception() if state.outcome else None
+            last = state.outcome.exception() if state.outcome else None
             logger.warning(
                 "%s %s attempt %d failed (%s); retrying in %.2fs",
-                rt.provider, exchange.action, state.attempt_number, _describe(error), decision,
+                rt.provider, exchange.action, state.attempt_number, _describe(last), decision,
             )  # fmt: skip
             state.prepare_for_next_attempt()
             yield Sleep(float(decision))
@@ -126,12 +138,13 @@ def _attempt(rt: Runtime, exchange: Exchange[T], trace: Trace) -> Flow[T]:
     except TransportError as exc:
         trace.ambiguous = trace.ambiguous or exc.may_have_been_sent
         raise exc.in_context(rt.provider, exchange.action) from exc.__cause__
-    latency_ms = (rt.clock.monotonic() - started) * 1000
-    logger.debug(
-        "%s %s attempt=%d status=%d latency_ms=%.1f request_id=%s",
-        rt.provider, exchange.action, trace.attempts, response.status_code, latency_ms,
-        exchange.request_id(response),
-    )  # fmt: skip
+    if logger.isEnabledFor(logging.DEBUG):
+        latency_ms = (rt.clock.monotonic() - started) * 1000
+        logger.debug(
+            "%s %s attempt=%d status=%d latency_ms=%.1f request_id=%s",
+            rt.provider, exchange.action, trace.attempts, response.status_code, latency_ms,
+            exchange.request_id(response),
+        )  # fmt: skip
     try:
         return exchange.parse(response)
     except ServerError:

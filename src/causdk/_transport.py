@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import platform
 import ssl
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -42,20 +43,62 @@ def user_agent(settings: ClientSettings) -> str:
 
 def client_options(settings: ClientSettings) -> dict[str, Any]:
     """Keyword arguments for httpx.Client / AsyncClient from causdk's settings."""
-    verify: bool | ssl.SSLContext = settings.verify_tls
-    if settings.verify_tls and settings.ca_bundle is not None:
-        if not settings.ca_bundle.is_file():
-            raise ConfigurationError(f"CA bundle {settings.ca_bundle} is not a file")
-        verify = ssl.create_default_context(cafile=str(settings.ca_bundle))
+    if settings.verify_tls and settings.ca_bundle is not None and not settings.ca_bundle.is_file():
+        raise ConfigurationError(f"CA bundle {settings.ca_bundle} is not a file")
     return {
         "timeout": httpx.Timeout(
             settings.read_timeout, connect=settings.connect_timeout, pool=settings.connect_timeout
         ),
         "proxy": settings.proxy,
         "trust_env": settings.trust_env,
-        "verify": verify,
         "follow_redirects": False,
     }
+
+
+class _PerScheme(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """One connection pool per URL scheme, each made on first use.
+
+    Loading the trust store costs tens of milliseconds; plain-HTTP endpoints (the emulator) never
+    need it, and HTTPS ones pay it once, at their first request rather than at start-up.
+    """
+
+    def __init__(self, settings: ClientSettings, *, asynchronous: bool) -> None:
+        self._settings = settings
+        self._asynchronous = asynchronous
+        self._lock = threading.Lock()
+        self._pools: dict[str, Any] = {}
+
+    def _pool(self, scheme: str) -> Any:
+        with self._lock:
+            pool = self._pools.get(scheme)
+            if pool is None:
+                kind = httpx.AsyncHTTPTransport if self._asynchronous else httpx.HTTPTransport
+                verify = _verify(self._settings) if scheme == "https" else False  # no TLS in http
+                pool = self._pools[scheme] = kind(verify=verify, trust_env=self._settings.trust_env)
+            return pool
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response: httpx.Response = self._pool(request.url.scheme).handle_request(request)
+        return response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        pool = self._pool(request.url.scheme)
+        response: httpx.Response = await pool.handle_async_request(request)
+        return response
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+
+    async def aclose(self) -> None:
+        for pool in self._pools.values():
+            await pool.aclose()
+
+
+def _verify(settings: ClientSettings) -> bool | ssl.SSLContext:
+    if settings.verify_tls and settings.ca_bundle is not None:
+        return ssl.create_default_context(cafile=str(settings.ca_bundle))
+    return settings.verify_tls
 
 
 def _to_httpx(request: WireRequest) -> httpx.Request:
@@ -102,7 +145,10 @@ class SyncRunner:
     ) -> None:
         self._clock = clock
         self._owns_client = http_client is None
-        self._client = http_client or httpx.Client(transport=transport, **client_options(settings))
+        self._client = http_client or httpx.Client(
+            transport=transport or _PerScheme(settings, asynchronous=False),
+            **client_options(settings),
+        )
 
     def run(self, flow: Flow[T]) -> T:
         driver = Driver(flow)
@@ -137,7 +183,8 @@ class AsyncRunner:
         self._clock = clock
         self._owns_client = http_client is None
         self._client = http_client or httpx.AsyncClient(
-            transport=transport, **client_options(settings)
+            transport=transport or _PerScheme(settings, asynchronous=True),
+            **client_options(settings),
         )
 
     async def run(self, flow: Flow[T]) -> T:

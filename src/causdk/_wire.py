@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -52,31 +52,40 @@ class WireRequest:
         )
 
 
-@dataclass(frozen=True, slots=True)
 class WireResponse:
     """An HTTP response as received; header names are lower case."""
 
-    status_code: int
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
+    __slots__ = ("_json", "body", "headers", "status_code")
 
-    def json(self) -> Any:
-        """The body parsed as JSON; raises ValueError when it is not JSON."""
-        return json.loads(self.body)
+    def __init__(
+        self, status_code: int, headers: Mapping[str, str] | None = None, body: bytes = b""
+    ) -> None:
+        self.status_code = status_code
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
+        self.body = body
+        self._json: Any = _UNPARSED
+
+    def json_object(self) -> dict[str, Any] | None:
+        """The body as a JSON object (parsed once), or None when it is empty, not JSON, or not
+        an object."""
+        if self._json is _UNPARSED:
+            try:
+                data = json.loads(self.body) if self.body else None
+            except ValueError:
+                data = None
+            self._json = data if isinstance(data, dict) else None
+        return self._json  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         return f"WireResponse({self.status_code}, body={len(self.body)} bytes)"
 
 
+_UNPARSED = object()
+
+
 def parse_json_object(response: WireResponse) -> dict[str, Any] | None:
     """The body as a JSON object, or None when it is empty, not JSON, or not an object."""
-    if not response.body:
-        return None
-    try:
-        data = response.json()
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
+    return response.json_object()
 
 
 def join_url(endpoint: str, path: str, query: str = "") -> str:

@@ -7,10 +7,8 @@ in ``revoke_many``, and iterators versus async iterators in ``list``.
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from typing_extensions import Unpack
@@ -292,6 +290,8 @@ class CARevoker(_Shell):
         Options: ``reason``, ``concurrency`` (default 8), and ``on_outcome``, called with each
         outcome as it settles (from a worker thread here).
         """
+        from concurrent.futures import ThreadPoolExecutor  # only bulk callers pay for it
+
         ids, why, workers = self._core.plan_many(ca_ids, options)
 
         def revoke_one(ca_id: str) -> RevocationOutcome:
@@ -363,6 +363,8 @@ class AsyncCARevoker(_Shell):
         self, ca_ids: Iterable[str], **options: Unpack[RevokeManyOptions]
     ) -> builtins.list[RevocationOutcome]:
         """Revoke several CAs concurrently; see :meth:`CARevoker.revoke_many`."""
+        import asyncio  # async callers have it loaded already
+
         ids, why, workers = self._core.plan_many(ca_ids, options)
         gate = asyncio.Semaphore(workers)
 

@@ -3,7 +3,6 @@ so that tests can run a second of traffic in no time at all."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import datetime, timezone
 from typing import Protocol, runtime_checkable
@@ -42,4 +41,6 @@ class SystemClock:
             time.sleep(seconds)
 
     async def sleep_async(self, seconds: float) -> None:
+        import asyncio  # loaded by async callers only
+
         await asyncio.sleep(max(seconds, 0.0))

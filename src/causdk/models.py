@@ -23,7 +23,8 @@ __all__ = [
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: a model's validator is built when first used, not at import.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Provider(str, enum.Enum):
@@ -172,7 +173,9 @@ class RevocationResult(_Frozen):
 class RevocationOutcome(_Frozen):
     """One CA's outcome in :meth:`CARevoker.revoke_many`: a result or the error, never both."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", arbitrary_types_allowed=True, defer_build=True
+    )
 
     ca_id: str
     result: RevocationResult | None = None

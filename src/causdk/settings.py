@@ -17,7 +17,7 @@ class RetrySettings(BaseModel):
     asked for (Retry-After), whichever it said.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     max_attempts: int = Field(default=5, ge=1, le=20)
     initial_backoff: float = Field(default=0.25, gt=0)
@@ -33,7 +33,7 @@ class ClientSettings(BaseModel):
     read timeouts bound each HTTP attempt.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     connect_timeout: float = Field(default=5.0, gt=0)
     read_timeout: float = Field(default=15.0, gt=0)

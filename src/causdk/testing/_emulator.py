@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import uuid
 from dataclasses import dataclass
@@ -249,8 +250,19 @@ class Emulator:
 
     # -- dispatch ---------------------------------------------------------------------------------
 
+    def stats(self) -> dict[str, int]:
+        """Counts: requests answered, throttled answers, state changes."""
+        return {
+            "requests": len(self.state.log),
+            "throttled": self.throttled,
+            "changes": len(self.state.changes),
+        }
+
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Answer one request (called on the server's thread)."""
+        if request.path == "/_emulator/stats":  # for tools in another process (benchmarks)
+            body = json.dumps(self.stats()).encode()
+            return HttpResponse(200, body, [("content-type", "application/json")])
         cloud: Cloud = "huawei" if request.path.startswith(("/v1/", "/v3/")) else "alibaba"
         fault = self.state.take_fault(cloud)
         if fault is not None and not fault.after:

@@ -33,7 +33,7 @@ class AlibabaCredentials(BaseModel):
     The secret and the token are ``SecretStr``: they print as ``**********``.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     access_key_id: str
     access_key_secret: SecretStr

@@ -1,0 +1,58 @@
+"""Measurements that need a fresh interpreter. Prints one JSON object.
+
+python benchmarks/child.py import SDK
+python benchmarks/child.py first-revoke SDK URL CA_ID
+python benchmarks/child.py memory SDK URL < ids.json
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.perf_counter()  # before any other import
+
+import json
+import resource
+import sys
+
+
+def main() -> None:
+    mode, sdk = sys.argv[1], sys.argv[2]
+    sys.path.insert(0, __file__.rsplit("/", 1)[0])
+    if mode == "import":
+        from sdks import IMPORTS
+
+        code = IMPORTS[sdk]
+        begin = time.perf_counter()
+        exec(code)  # noqa: S102 - one of four fixed import lines
+        print(json.dumps({"import_ms": (time.perf_counter() - begin) * 1000}))
+        return
+    from sdks import make_revoke
+
+    url = sys.argv[3]
+    if mode == "first-revoke":
+        revoke, close = make_revoke(sdk, url)
+        revoke(sys.argv[4])
+        close()
+        print(json.dumps({"first_revoke_ms": (time.perf_counter() - STARTED) * 1000}))
+        return
+    ids = json.load(sys.stdin)
+    revoke, close = make_revoke(sdk, url)
+    for ca_id in ids:
+        revoke(ca_id)
+    close()
+    print(json.dumps({"peak_rss_mib": peak_rss_kib() / 1024, "revocations": len(ids)}))
+
+
+def peak_rss_kib() -> int:
+    """This process image's peak resident memory. (ru_maxrss survives exec on Linux, so a child
+    would report its parent's peak; VmHWM starts afresh with the new image.)"""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+if __name__ == "__main__":
+    main()
