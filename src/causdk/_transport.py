@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import platform
 import ssl
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,8 +56,29 @@ def client_options(settings: ClientSettings) -> dict[str, Any]:
     }
 
 
+# httpcore 1.0's pool rescans every connection on each request event, so its cost per request
+# grows with the connections in it (encode/httpcore#1035, still open). Concurrent callers are
+# therefore spread over several small pools; each thread or task sticks to one, so a sequential
+# caller keeps reusing one connection. Measured: async bulk at concurrency 50, 140 -> 470/s.
+_SHARDS = 8
+_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+
+
+def _caller_key() -> int:
+    """The current asyncio task, else the current thread: who is asking for a connection."""
+    loop_module = sys.modules.get("asyncio")
+    if loop_module is not None:
+        try:
+            task = loop_module.current_task()
+        except RuntimeError:  # no running loop: a thread
+            task = None
+        if task is not None:
+            return id(task)
+    return threading.get_ident()
+
+
 class _PerScheme(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """One connection pool per URL scheme, each made on first use.
+    """Connection pools per URL scheme, each made on first use, sharded by caller.
 
     Loading the trust store costs tens of milliseconds; plain-HTTP endpoints (the emulator) never
     need it, and HTTPS ones pay it once, at their first request rather than at start-up.
@@ -66,16 +88,28 @@ class _PerScheme(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._settings = settings
         self._asynchronous = asynchronous
         self._lock = threading.Lock()
-        self._pools: dict[str, Any] = {}
+        self._pools: dict[tuple[str, int], Any] = {}
+        self._verify: bool | ssl.SSLContext | None = None
 
     def _pool(self, scheme: str) -> Any:
+        key = (scheme, (_caller_key() * 2654435761 >> 16) % _SHARDS)
         with self._lock:
-            pool = self._pools.get(scheme)
+            pool = self._pools.get(key)
             if pool is None:
                 kind = httpx.AsyncHTTPTransport if self._asynchronous else httpx.HTTPTransport
-                verify = _verify(self._settings) if scheme == "https" else False  # no TLS in http
-                pool = self._pools[scheme] = kind(verify=verify, trust_env=self._settings.trust_env)
+                pool = self._pools[key] = kind(
+                    verify=self._verify_for(scheme),
+                    trust_env=self._settings.trust_env,
+                    limits=_LIMITS,
+                )
             return pool
+
+    def _verify_for(self, scheme: str) -> bool | ssl.SSLContext:
+        if scheme != "https":
+            return False  # no TLS happens on plain HTTP
+        if self._verify is None:  # one trust store for every shard
+            self._verify = _verify(self._settings)
+        return self._verify
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response: httpx.Response = self._pool(request.url.scheme).handle_request(request)
