@@ -7,7 +7,7 @@ through flows (:mod:`causdk._flow`). It never does I/O itself.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from causdk._flow import Flow, Runtime, Trace
 from causdk.models import (
@@ -20,8 +20,7 @@ from causdk.models import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class RevokeRequest:
+class RevokeRequest(NamedTuple):
     """A validated revoke: the CA, the reason (if any) and the idempotency token (if any)."""
 
     ca_id: str

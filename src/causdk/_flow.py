@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from causdk._log import logger
 from causdk._retry import is_retryable
@@ -26,54 +25,72 @@ from causdk.settings import RetrySettings
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
 class Send:
     """Send this request; resume with the WireResponse."""
 
-    request: WireRequest
+    __slots__ = ("request",)
+
+    def __init__(self, request: WireRequest) -> None:
+        self.request = request
+
+    def __repr__(self) -> str:
+        return f"Send({self.request!r})"
 
 
-@dataclass(frozen=True, slots=True)
 class Sleep:
     """Wait this many seconds (a backoff, or a rate-limit slot)."""
 
-    seconds: float
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __repr__(self) -> str:
+        return f"Sleep({self.seconds:.3f})"
 
 
 Effect = Send | Sleep
 Flow = Generator[Effect, Any, T]
 
 
-@dataclass(frozen=True, slots=True)
-class Attempt:
+class Attempt(NamedTuple):
     """What a request builder needs to know about the attempt it signs."""
 
     number: int
     now: datetime
 
 
-@dataclass(frozen=True, slots=True)
 class Exchange(Generic[T]):
     """One API call: how to build (and sign) each attempt, and how to read the answer."""
 
-    action: str
-    build: Callable[[Attempt], WireRequest]
-    parse: Callable[[WireResponse], T]
-    request_id: Callable[[WireResponse], str | None]
+    __slots__ = ("action", "build", "parse", "request_id")
+
+    def __init__(
+        self,
+        action: str,
+        build: Callable[[Attempt], WireRequest],
+        parse: Callable[[WireResponse], T],
+        request_id: Callable[[WireResponse], str | None],
+    ) -> None:
+        self.action = action
+        self.build = build
+        self.parse = parse
+        self.request_id = request_id
 
 
-@dataclass(slots=True)
 class Trace:
     """What happened across the attempts of one call."""
 
-    attempts: int = 0
-    ambiguous: bool = False
-    """An attempt failed in a way that may have let the change happen (a read timeout, a dropped
-    connection, a 5xx), so a later "wrong state" answer may be this call's own doing."""
+    __slots__ = ("ambiguous", "attempts")
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self.ambiguous = False
+        """An attempt failed in a way that may have let the change happen (a read timeout, a
+        dropped connection, a 5xx), so a later "wrong state" answer may be this call's doing."""
 
 
-@dataclass(frozen=True, slots=True)
-class Runtime:
+class Runtime(NamedTuple):
     """The per-client context a flow runs in."""
 
     provider: str

@@ -7,7 +7,6 @@ Everything that decides anything lives in the pure core; the runners only carry 
 from __future__ import annotations
 
 import logging
-import platform
 import ssl
 import sys
 import threading
@@ -38,7 +37,8 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.
 
 def user_agent(settings: ClientSettings) -> str:
     """``causdk/<version> (python <x>; httpx <y>)``, plus the caller's suffix."""
-    agent = f"causdk/{__version__} (python {platform.python_version()}; httpx {httpx.__version__})"
+    python = ".".join(map(str, sys.version_info[:3]))
+    agent = f"causdk/{__version__} (python {python}; httpx {httpx.__version__})"
     return f"{agent} {settings.user_agent_suffix}" if settings.user_agent_suffix else agent
 
 

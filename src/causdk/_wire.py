@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
 from causdk._redact import redact_headers, redact_url
@@ -25,8 +24,7 @@ def canonical_query(params: Mapping[str, str]) -> str:
     return "&".join(f"{percent_encode(k)}={percent_encode(params[k])}" for k in sorted(params))
 
 
-@dataclass(frozen=True, slots=True)
-class WireRequest:
+class WireRequest(NamedTuple):
     """An HTTP request ready to send, signed where the provider wants it signed."""
 
     method: str

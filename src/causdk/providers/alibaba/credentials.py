@@ -16,13 +16,12 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict
 
 from causdk._config import first_env, tried
-from causdk._redact import register_secret
 from causdk.errors import ConfigurationError
+from causdk.secret import Secret
 
 __all__ = ["AlibabaCredentials", "resolve_credentials"]
 
@@ -30,28 +29,25 @@ __all__ = ["AlibabaCredentials", "resolve_credentials"]
 class AlibabaCredentials(BaseModel):
     """An AccessKey pair, and an STS security token for temporary credentials.
 
-    The secret and the token are ``SecretStr``: they print as ``**********``.
+    The secret and the token are :class:`causdk.secret.Secret`: they print as ``**********``.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", defer_build=True, arbitrary_types_allowed=True
+    )
 
     access_key_id: str
-    access_key_secret: SecretStr
-    security_token: SecretStr | None = None
+    access_key_secret: Secret
+    security_token: Secret | None = None
     source: str = "explicit"
     """Where they came from, e.g. ``env`` or ``file:~/.alibabacloud/credentials.ini[default]``."""
-
-    def model_post_init(self, __context: Any) -> None:
-        register_secret(self.access_key_secret.get_secret_value())
-        if self.security_token is not None:
-            register_secret(self.security_token.get_secret_value())
 
 
 def _make(key_id: str, secret: str, token: str | None, source: str) -> AlibabaCredentials:
     return AlibabaCredentials(
         access_key_id=key_id,
-        access_key_secret=SecretStr(secret),
-        security_token=SecretStr(token) if token else None,
+        access_key_secret=Secret(secret),
+        security_token=Secret(token) if token else None,
         source=source,
     )
 

@@ -10,19 +10,16 @@ import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import SecretStr
-
 from causdk._flow import Attempt, Exchange, Flow, Runtime, Sleep, call
 from causdk._parse import unexpected
-from causdk._redact import register_secret
 from causdk._wire import WireRequest, WireResponse, join_url, parse_json_object
 from causdk.errors import ConfigurationError
 from causdk.providers.huawei import signing
 from causdk.providers.huawei.errors import PROVIDER, error_from_response, request_id_of
+from causdk.secret import Secret
 
 __all__ = ["AkSkAuth", "HuaweiAuth", "IamPasswordAuth", "RequestSigner", "TokenAuth"]
 
@@ -62,9 +59,11 @@ def _now_signer(value: RequestSigner) -> Flow[RequestSigner]:
     yield  # pragma: no cover - makes this a generator
 
 
-@dataclass(frozen=True)
 class _TokenSigner(RequestSigner):
-    token: SecretStr
+    __slots__ = ("token",)
+
+    def __init__(self, token: Secret) -> None:
+        self.token = token
 
     def sign(
         self, method: str, url: str, headers: dict[str, str], body: bytes, now: datetime
@@ -80,22 +79,19 @@ class TokenAuth(HuaweiAuth):
 
     kind = "token"
 
-    def __init__(self, token: str | SecretStr | Callable[[], str]) -> None:
-        self._source = token if callable(token) else None
-        if not callable(token):
-            value = token.get_secret_value() if isinstance(token, SecretStr) else token
-            if not value:
+    def __init__(self, token: str | Secret | Callable[[], str]) -> None:
+        self._source = token if callable(token) and not isinstance(token, Secret) else None
+        if self._source is None:
+            fixed = Secret(token)  # type: ignore[arg-type]
+            if not fixed:
                 raise ConfigurationError("the Huawei token is empty")
-            register_secret(value)
-            self._fixed: _TokenSigner | None = _TokenSigner(SecretStr(value))
+            self._fixed: _TokenSigner | None = _TokenSigner(fixed)
 
     def signer(self, rt: Runtime) -> Flow[RequestSigner]:
         if self._source is None:
             assert self._fixed is not None
             return _now_signer(self._fixed)
-        value = self._source()
-        register_secret(value)
-        return _now_signer(_TokenSigner(SecretStr(value)))
+        return _now_signer(_TokenSigner(Secret(self._source())))
 
     def invalidate(self, signer: RequestSigner) -> bool:
         return self._source is not None
@@ -114,10 +110,10 @@ class AkSkAuth(HuaweiAuth, RequestSigner):
     def __init__(
         self,
         access_key: str,
-        secret_key: str | SecretStr,
+        secret_key: str | Secret,
         *,
         domain_id: str,
-        security_token: str | SecretStr | None = None,
+        security_token: str | Secret | None = None,
     ) -> None:
         if not (access_key and secret_key and domain_id):
             raise ConfigurationError(
@@ -125,14 +121,8 @@ class AkSkAuth(HuaweiAuth, RequestSigner):
             )
         self.access_key = access_key
         self.domain_id = domain_id
-        self._secret = secret_key if isinstance(secret_key, SecretStr) else SecretStr(secret_key)
-        token = security_token
-        self._token = SecretStr(token) if isinstance(token, str) and token else (
-            token if isinstance(token, SecretStr) else None
-        )  # fmt: skip
-        register_secret(self._secret.get_secret_value())
-        if self._token is not None:
-            register_secret(self._token.get_secret_value())
+        self._secret = Secret(secret_key)
+        self._token = Secret(security_token) if security_token else None
 
     @property
     def account_key(self) -> str:
@@ -161,10 +151,12 @@ class AkSkAuth(HuaweiAuth, RequestSigner):
         return f"AkSkAuth(access_key={self.access_key!r}, domain_id={self.domain_id!r})"
 
 
-@dataclass(frozen=True)
 class _IssuedToken:
-    signer: _TokenSigner
-    expires_at: datetime
+    __slots__ = ("expires_at", "signer")
+
+    def __init__(self, signer: _TokenSigner, expires_at: datetime) -> None:
+        self.signer = signer
+        self.expires_at = expires_at
 
 
 class IamPasswordAuth(HuaweiAuth):
@@ -180,7 +172,7 @@ class IamPasswordAuth(HuaweiAuth):
         self,
         *,
         user_name: str,
-        password: str | SecretStr,
+        password: str | Secret,
         domain_name: str,
         iam_endpoint: str,
         project_name: str | None = None,
@@ -201,8 +193,7 @@ class IamPasswordAuth(HuaweiAuth):
         self.project_id = project_id
         self.refresh_margin = refresh_margin
         self.user_agent = user_agent
-        self._password = password if isinstance(password, SecretStr) else SecretStr(password)
-        register_secret(self._password.get_secret_value())
+        self._password = Secret(password)
         self._lock = threading.Lock()
         self._token: _IssuedToken | None = None
         self._fetch_started: float | None = None
@@ -291,5 +282,4 @@ def _parse_token(response: WireResponse) -> _IssuedToken:
     except ValueError as exc:
         message = f"IAM answered without a usable token ({exc})"
         raise unexpected(PROVIDER, action, response, request_id_of(response), message) from None
-    register_secret(token)
-    return _IssuedToken(_TokenSigner(SecretStr(token)), expires_at)
+    return _IssuedToken(_TokenSigner(Secret(token)), expires_at)
