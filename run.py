@@ -42,7 +42,7 @@ def ensure(task: str) -> Path:
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     stamp = venv_dir / f".installed-{extras.replace(',', '-') or 'base'}"
     if stamp.exists() and stamp.read_text() == digest:
-        return
+        return python
     target = f".[{extras}]" if extras else "."
     name = venv_dir.relative_to(ROOT)
     print(f"installing causdk{f'[{extras}]' if extras else ''} into {name} ...", flush=True)
