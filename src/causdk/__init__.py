@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from causdk.providers.alibaba import AlibabaRevoker, AsyncAlibabaRevoker
     from causdk.providers.huawei import AsyncHuaweiRevoker, HuaweiRevoker
     from causdk.ratelimit import GcraLimiter, RateLimiter
+    from causdk.secret import Secret
     from causdk.settings import ClientSettings, RetrySettings
 
 _EXPORTS = {
@@ -80,12 +81,14 @@ _EXPORTS = {
         "RevocationOutcome",
         "RevocationReason",
         "RevocationResult",
+        "Secret",
     ),
     "causdk.providers.alibaba": ("AlibabaRevoker", "AsyncAlibabaRevoker"),
     "causdk.providers.huawei": ("AsyncHuaweiRevoker", "HuaweiRevoker"),
     "causdk.ratelimit": ("GcraLimiter", "RateLimiter"),
     "causdk.settings": ("ClientSettings", "RetrySettings"),
     "causdk._redact": ("RedactingFilter",),
+    "causdk.secret": ("Secret",),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -120,6 +123,7 @@ __all__ = [
     "RevocationOutcome",
     "RevocationReason",
     "RevocationResult",
+    "Secret",
     "ServerError",
     "SystemClock",
     "TransportError",

@@ -166,23 +166,32 @@ def _capture_transport_errors() -> Iterator[_Captured]:
         captured.error = err
 
 
-class SyncRunner:
-    """Runs flows with blocking I/O on an httpx.Client."""
+class _Runner:
+    """What both runners share: the clock, and an httpx client they made or were given."""
+
+    _asynchronous: bool
 
     def __init__(
         self,
         settings: ClientSettings,
         clock: Clock,
         *,
-        http_client: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | httpx.AsyncClient | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._clock = clock
         self._owns_client = http_client is None
-        self._client = http_client or httpx.Client(
-            transport=transport or _PerScheme(settings, asynchronous=False),
-            **client_options(settings),
-        )
+        if http_client is None:
+            kind = httpx.AsyncClient if self._asynchronous else httpx.Client
+            pools = transport or _PerScheme(settings, asynchronous=self._asynchronous)
+            http_client = kind(transport=pools, **client_options(settings))  # type: ignore[arg-type]
+        self._client: Any = http_client
+
+
+class SyncRunner(_Runner):
+    """Runs flows with blocking I/O on an httpx.Client."""
+
+    _asynchronous = False
 
     def run(self, flow: Flow[T]) -> T:
         driver = Driver(flow)
@@ -203,23 +212,10 @@ class SyncRunner:
             self._client.close()
 
 
-class AsyncRunner:
+class AsyncRunner(_Runner):
     """Runs flows with asyncio on an httpx.AsyncClient."""
 
-    def __init__(
-        self,
-        settings: ClientSettings,
-        clock: Clock,
-        *,
-        http_client: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self._clock = clock
-        self._owns_client = http_client is None
-        self._client = http_client or httpx.AsyncClient(
-            transport=transport or _PerScheme(settings, asynchronous=True),
-            **client_options(settings),
-        )
+    _asynchronous = True
 
     async def run(self, flow: Flow[T]) -> T:
         driver = Driver(flow)

@@ -34,6 +34,8 @@ from causdk.settings import ClientSettings
 if TYPE_CHECKING:
     import httpx
 
+    from causdk._transport import AsyncRunner, SyncRunner
+
 __all__ = [
     "AsyncCARevoker",
     "CARevoker",
@@ -209,9 +211,27 @@ def _coerce_reason(reason: RevocationReason | str | None) -> RevocationReason | 
 
 
 class _Shell:
-    """Properties both shells expose."""
+    """What both shells share: construction and the properties they expose."""
 
-    _core: _RevokerCore
+    _asynchronous: bool
+
+    def __init__(
+        self,
+        adapter: ProviderAdapter,
+        *,
+        settings: ClientSettings | None = None,
+        clock: Clock | None = None,
+        http_client: httpx.Client | httpx.AsyncClient | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """``http_client`` and ``transport`` are sync for CARevoker, async for AsyncCARevoker."""
+        from causdk._transport import AsyncRunner, SyncRunner  # httpx loads with the first client
+
+        settings = settings or ClientSettings()
+        clock = clock or SystemClock()
+        self._core = _RevokerCore(adapter, settings, clock)
+        runner = AsyncRunner if self._asynchronous else SyncRunner
+        self._runner = runner(settings, clock, http_client=http_client, transport=transport)
 
     @property
     def provider(self) -> Provider:
@@ -240,21 +260,9 @@ class CARevoker(_Shell):
     :func:`causdk.create_revoker`. Use it as a context manager, or call :meth:`close`.
     """
 
-    def __init__(
-        self,
-        adapter: ProviderAdapter,
-        *,
-        settings: ClientSettings | None = None,
-        clock: Clock | None = None,
-        http_client: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        from causdk._transport import SyncRunner
+    _asynchronous = False
 
-        settings = settings or ClientSettings()
-        clock = clock or SystemClock()
-        self._core = _RevokerCore(adapter, settings, clock)
-        self._runner = SyncRunner(settings, clock, http_client=http_client, transport=transport)
+    _runner: SyncRunner
 
     def revoke(self, ca_id: str, **options: Unpack[RevokeOptions]) -> RevocationResult:
         """Revoke one CA. Irreversible: the CA issues nothing more and what it issued is invalid.
@@ -323,21 +331,9 @@ class AsyncCARevoker(_Shell):
     :meth:`aclose`.
     """
 
-    def __init__(
-        self,
-        adapter: ProviderAdapter,
-        *,
-        settings: ClientSettings | None = None,
-        clock: Clock | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        from causdk._transport import AsyncRunner
+    _asynchronous = True
 
-        settings = settings or ClientSettings()
-        clock = clock or SystemClock()
-        self._core = _RevokerCore(adapter, settings, clock)
-        self._runner = AsyncRunner(settings, clock, http_client=http_client, transport=transport)
+    _runner: AsyncRunner
 
     async def revoke(self, ca_id: str, **options: Unpack[RevokeOptions]) -> RevocationResult:
         """Revoke one CA; see :meth:`CARevoker.revoke`."""
