@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from causdk._redact import redact_headers, redact_url
 
@@ -31,17 +31,6 @@ class WireRequest(NamedTuple):
     url: str
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
-
-    @property
-    def host(self) -> str:
-        return urlsplit(self.url).netloc
-
-    def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return None
 
     def __repr__(self) -> str:
         return (

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "CAKind",
@@ -180,6 +180,12 @@ class RevocationOutcome(_Frozen):
     ca_id: str
     result: RevocationResult | None = None
     error: Exception | None = Field(default=None, repr=False)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> RevocationOutcome:
+        if (self.result is None) == (self.error is None):
+            raise ValueError("an outcome holds a result or an error, exactly one")
+        return self
 
     @property
     def ok(self) -> bool:

@@ -39,8 +39,9 @@ class ClientSettings(BaseModel):
     read_timeout: float = Field(default=15.0, gt=0)
     deadline: float = Field(default=120.0, gt=0)
     retry: RetrySettings = RetrySettings()
-    proxy: str | None = None
-    """A proxy URL for every request; otherwise the usual environment variables apply."""
+    proxy: str | None = Field(default=None, repr=False)
+    """A proxy URL for every request; otherwise the usual environment variables apply. Kept out
+    of reprs, since it may carry a user and password."""
     trust_env: bool = True
     """Read HTTP(S)_PROXY, NO_PROXY and SSL_CERT_FILE from the environment, as httpx does."""
     verify_tls: bool = True

@@ -57,3 +57,10 @@ def test_secret_query_parameters_are_masked_in_any_text() -> None:
     text = scrub("POST http://h/?AccessKeyId=AK&Signature=abc%2Bdef%3D&SecurityToken=tok&X=1")
     assert "abc%2Bdef" not in text and "tok&" not in text
     assert "Signature=[redacted]" in text and "AccessKeyId=AK" in text and "X=1" in text
+
+
+def test_settings_repr_hides_a_proxy_password() -> None:
+    from causdk import ClientSettings
+
+    settings = ClientSettings(proxy="http://ops:proxy-password-1@proxy.internal:3128")
+    assert "proxy-password-1" not in repr(settings) and "proxy-password-1" not in str(settings)

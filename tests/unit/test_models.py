@@ -47,6 +47,8 @@ def test_models_are_immutable() -> None:
     assert not ca.is_revoked
 
 
-def test_outcome_is_a_result_or_an_error() -> None:
-    ok = causdk.RevocationOutcome(ca_id="a", error=None, result=None)
-    assert not ok.ok and ok.status == "failed"
+def test_outcome_is_a_result_or_an_error_exactly_one() -> None:
+    failed = causdk.RevocationOutcome(ca_id="a", error=RuntimeError("x"))
+    assert not failed.ok and failed.status == "failed"
+    with pytest.raises(pydantic.ValidationError):
+        causdk.RevocationOutcome(ca_id="a")
