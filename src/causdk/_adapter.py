@@ -65,6 +65,3 @@ class ProviderAdapter(ABC):
     @abstractmethod
     def first_cursor(self) -> int:
         """The cursor of the first page."""
-
-    def close(self) -> None:  # noqa: B027 - optional hook
-        """Release anything the adapter holds (cached tokens)."""

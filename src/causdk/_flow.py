@@ -1,7 +1,7 @@
 """The pure core's control flow: generators that *say* what I/O to do, never do it.
 
 A flow yields effects, :class:`Send` (an HTTP request) and :class:`Sleep`, and is resumed with
-the response (or has the transport error thrown into it). :mod:`causdk._executor` drives a flow
+the response (or has the transport error thrown into it). :mod:`causdk._transport` drives a flow
 with blocking I/O or with asyncio; everything else (signing anew per attempt, the rate limit per
 attempt, retries, reading a CA back) is written once, here and in the provider adapters.
 """

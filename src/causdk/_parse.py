@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from causdk._wire import WireResponse, parse_json_object
+from causdk._wire import WireResponse
 from causdk.errors import UnexpectedResponseError
 
 T = TypeVar("T")
@@ -41,7 +41,7 @@ def read_json(
 ) -> T:
     """``read`` applied to the JSON object body; anything missing or malformed becomes an
     UnexpectedResponseError carrying the request id, never a KeyError or a JSON error."""
-    body = parse_json_object(response)
+    body = response.json_object()
     try:
         if body is None:
             raise ValueError("the body is not a JSON object")

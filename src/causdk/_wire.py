@@ -70,11 +70,6 @@ class WireResponse:
 _UNPARSED = object()
 
 
-def parse_json_object(response: WireResponse) -> dict[str, Any] | None:
-    """The body as a JSON object, or None when it is empty, not JSON, or not an object."""
-    return response.json_object()
-
-
 def join_url(endpoint: str, path: str, query: str = "") -> str:
     """``endpoint`` (scheme and host, maybe a base path) + ``path`` + ``?query``."""
     url = endpoint.rstrip("/") + path

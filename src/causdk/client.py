@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from typing_extensions import Unpack
 
@@ -45,7 +45,6 @@ __all__ = [
     "open_shell",
 ]
 
-T = TypeVar("T")
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 256
 
@@ -81,7 +80,6 @@ class _RevokerCore:
 
     def __init__(self, adapter: ProviderAdapter, settings: ClientSettings, clock: Clock) -> None:
         self.adapter = adapter
-        self.settings = settings
         rate = settings.rate_limit
         if rate is None:
             rate = adapter.capabilities.default_rate_limit
@@ -314,7 +312,6 @@ class CARevoker(_Shell):
 
     def close(self) -> None:
         """Close the HTTP client (unless it was given to us)."""
-        self._core.adapter.close()
         self._runner.close()
 
     def __enter__(self) -> CARevoker:
@@ -376,7 +373,6 @@ class AsyncCARevoker(_Shell):
 
     async def aclose(self) -> None:
         """Close the HTTP client (unless it was given to us)."""
-        self._core.adapter.close()
         await self._runner.aclose()
 
     async def __aenter__(self) -> AsyncCARevoker:

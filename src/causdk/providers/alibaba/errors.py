@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from causdk._retry import parse_retry_after
-from causdk._wire import WireResponse, parse_json_object
+from causdk._wire import WireResponse
 from causdk.errors import (
     APIError,
     AuthenticationError,
@@ -41,7 +41,7 @@ _STATE_WORDS = re.compile(r"status|state|revoked", re.IGNORECASE)
 
 def request_id_of(response: WireResponse) -> str | None:
     """The request id from the body, else from the ``x-acs-request-id`` header."""
-    body = parse_json_object(response)
+    body = response.json_object()
     rid = body.get("RequestId") if body else None
     return str(rid) if rid else response.headers.get("x-acs-request-id")
 
@@ -77,7 +77,7 @@ def _class_for(status: int, code: str, message: str) -> tuple[type[APIError], bo
 
 def error_from_response(action: str, response: WireResponse) -> APIError:
     """The typed error for a non-2xx answer (or a 2xx answer that is not the documented JSON)."""
-    body = parse_json_object(response)
+    body = response.json_object()
     headers = response.headers
     retry_after_ms = parse_retry_after(headers.get("x-acs-retry-after"))
     retry_after = (

@@ -15,7 +15,7 @@ from typing import Any
 
 from causdk._flow import Attempt, Exchange, Flow, Runtime, Sleep, call
 from causdk._parse import unexpected
-from causdk._wire import WireRequest, WireResponse, join_url, parse_json_object
+from causdk._wire import WireRequest, WireResponse, join_url
 from causdk.errors import ConfigurationError
 from causdk.providers.huawei import signing
 from causdk.providers.huawei.errors import PROVIDER, error_from_response, request_id_of
@@ -197,8 +197,6 @@ class IamPasswordAuth(HuaweiAuth):
         self._lock = threading.Lock()
         self._token: _IssuedToken | None = None
         self._fetch_started: float | None = None
-        self.fetches = 0
-        """How many tokens were fetched (for tests and metrics)."""
 
     @property
     def account_key(self) -> str:
@@ -222,7 +220,6 @@ class IamPasswordAuth(HuaweiAuth):
                 self._fetch_started = None
         with self._lock:
             self._token = issued
-            self.fetches += 1
         return issued.signer
 
     def invalidate(self, signer: RequestSigner) -> bool:
@@ -273,7 +270,7 @@ def _parse_token(response: WireResponse) -> _IssuedToken:
     if response.status_code not in (200, 201):
         raise error_from_response(action, response)
     token = response.headers.get("x-subject-token")
-    body = parse_json_object(response) or {}
+    body = response.json_object() or {}
     expires = (body.get("token") or {}).get("expires_at") if isinstance(body, dict) else None
     try:
         if not token or not isinstance(expires, str):

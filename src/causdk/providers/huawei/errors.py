@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from causdk._retry import parse_retry_after
-from causdk._wire import WireResponse, parse_json_object
+from causdk._wire import WireResponse
 from causdk.errors import (
     APIError,
     AuthenticationError,
@@ -68,7 +68,7 @@ def _class_for(status: int, code: str, message: str) -> type[APIError]:
 
 def error_from_response(action: str, response: WireResponse) -> APIError:
     """The typed error for an answer that is not the call's success."""
-    body = parse_json_object(response)
+    body = response.json_object()
     code, message = _code_and_message(body)
     common = dict(
         provider=PROVIDER,
