@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from causdk._redact import shown
 from causdk.errors import ConfigurationError
 
-_REGION = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
+_REGION = re.compile(r"[a-z]{2,}(-[a-z0-9]+)+")
+_USERINFO = re.compile(r"//[^/?#]*@")
+_TRUE = ("1", "true", "yes", "on")
+INSECURE_HTTP_ENV = "CAUSDK_ALLOW_INSECURE_HTTP"
 
 
 def first_env(env: Mapping[str, str], *names: str) -> tuple[str, str] | None:
@@ -21,19 +26,57 @@ def first_env(env: Mapping[str, str], *names: str) -> tuple[str, str] | None:
 
 
 def check_region(region: str) -> str:
-    """A region id shaped like ``cn-hangzhou`` or ``ap-southeast-3``."""
-    if not _REGION.match(region):
-        raise ConfigurationError(f"region {region!r} is not a region id like 'cn-north-4'")
+    """A region id shaped like ``cn-hangzhou`` or ``ap-southeast-3``, matched whole."""
+    if not isinstance(region, str) or not _REGION.fullmatch(region):
+        raise ConfigurationError(f"region {shown(region)} is not a region id like 'cn-north-4'.")
     return region
 
 
-def check_endpoint(endpoint: str) -> str:
-    """An ``http(s)://host[:port][/base]`` URL, without a trailing slash."""
+def insecure_http_allowed(opted_in: bool, env: Mapping[str, str]) -> bool:
+    """The caller's opt-in to plain HTTP outside loopback: a setting or the environment."""
+    return opted_in or env.get(INSECURE_HTTP_ENV, "").strip().lower() in _TRUE
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_endpoint(endpoint: str, *, allow_insecure_http: bool = False) -> str:
+    """An ``http(s)://host[:port][/base]`` URL, without a trailing slash.
+
+    Refused: a user or password in the URL (httpx would send it as Basic auth, replacing the
+    signed ``Authorization``), and plain ``http://`` outside loopback unless allowed.
+    """
+    if not isinstance(endpoint, str):
+        raise ConfigurationError(f"endpoint {shown(endpoint)} is not an http(s) URL of a host.")
+    display = shown(_USERINFO.sub("//[redacted]@", endpoint))
+    if "@" in endpoint.split("?", 1)[0].split("#", 1)[0]:
+        raise ConfigurationError(
+            f"endpoint {display} carries a user or password (httpx would send it as Basic auth "
+            "in place of the signature); give credentials as options instead."
+        )
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in endpoint):
+        raise ConfigurationError(f"endpoint {display} is not an http(s) URL of a host.")
     if "://" not in endpoint:
         endpoint = f"https://{endpoint}"
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
-        raise ConfigurationError(f"endpoint {endpoint!r} is not an http(s) URL of a host")
+    try:
+        parts = urlsplit(endpoint)
+        host, _port = parts.hostname, parts.port
+    except ValueError:
+        host = None
+    if parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment:
+        raise ConfigurationError(f"endpoint {display} is not an http(s) URL of a host.")
+    if parts.scheme == "http" and not _is_loopback(host) and not allow_insecure_http:
+        raise ConfigurationError(
+            f"endpoint {display} is plain HTTP outside loopback: credentials and tokens "
+            f"would travel in clear. Use https://, or opt in with "
+            f"ClientSettings(allow_insecure_http=True) or {INSECURE_HTTP_ENV}=1."
+        )
     return endpoint.rstrip("/")
 
 

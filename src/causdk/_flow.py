@@ -3,22 +3,29 @@
 A flow yields effects, :class:`Send` (an HTTP request) and :class:`Sleep`, and is resumed with
 the response (or has the transport error thrown into it). :mod:`causdk._transport` drives a flow
 with blocking I/O or with asyncio; everything else (signing anew per attempt, the rate limit per
-attempt, retries, reading a CA back) is written once, here and in the provider adapters.
+attempt, retries, the deadline, reading a CA back) is written once, here and in the adapters.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable, Generator
 from datetime import datetime
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from causdk._log import logger
+from causdk._parse import unexpected
 from causdk._retry import is_retryable
 from causdk._wire import WireRequest, WireResponse
 from causdk.clock import Clock
-from causdk.errors import APIError, CausdkError, ServerError, TransportError
+from causdk.errors import (
+    APIError,
+    CausdkError,
+    DeadlineExceededError,
+    ServerError,
+    TransportError,
+    UnexpectedResponseError,
+)
 from causdk.ratelimit import RateLimiter
 from causdk.settings import RetrySettings
 
@@ -26,15 +33,16 @@ T = TypeVar("T")
 
 
 class Send:
-    """Send this request; resume with the WireResponse."""
+    """Send this request, giving up after ``timeout`` seconds; resume with the WireResponse."""
 
-    __slots__ = ("request",)
+    __slots__ = ("request", "timeout")
 
-    def __init__(self, request: WireRequest) -> None:
+    def __init__(self, request: WireRequest, timeout: float = float("inf")) -> None:
         self.request = request
+        self.timeout = timeout
 
     def __repr__(self) -> str:
-        return f"Send({self.request!r})"
+        return f"Send({self.request!r}, timeout={self.timeout:.3f})"
 
 
 class Sleep:
@@ -86,72 +94,100 @@ class Trace:
     def __init__(self) -> None:
         self.attempts = 0
         self.ambiguous = False
-        """An attempt failed in a way that may have let the change happen (a read timeout, a
-        dropped connection, a 5xx), so a later "wrong state" answer may be this call's doing."""
+        """Some attempt failed in a way that may have let the change happen (a read timeout, a
+        dropped connection, a 5xx, an answer that is not the documented one). Once set, it
+        stays set: a later attempt's clear refusal does not undo an earlier attempt's effect."""
 
 
 class Runtime(NamedTuple):
-    """The per-client context a flow runs in."""
+    """The per-client context a flow runs in, and the deadline of the operation under way."""
 
     provider: str
     clock: Clock
     retry: RetrySettings
     deadline: float
     limiter: RateLimiter | None = None
+    deadline_at: float | None = None
+    """When the logical operation must end (on ``clock``); set once, when it starts, and carried
+    into every call it makes: retries, reads back, token fetches."""
+
+
+def with_budget(rt: Runtime) -> Runtime:
+    """``rt`` with the operation's deadline fixed from now, unless an outer operation set it."""
+    if rt.deadline_at is not None:
+        return rt
+    return rt._replace(deadline_at=rt.clock.monotonic() + rt.deadline)
+
+
+def remaining(rt: Runtime) -> float:
+    """Seconds left before the operation's deadline."""
+    assert rt.deadline_at is not None, "with_budget() starts every operation"
+    return rt.deadline_at - rt.clock.monotonic()
+
+
+def deadline_error(
+    rt: Runtime, action: str, trace: Trace, what: str, last: CausdkError | None = None
+) -> DeadlineExceededError:
+    """The operation ran out of time; says whether any request may have taken effect."""
+    return DeadlineExceededError(
+        f"{rt.provider} {action}: {what}",
+        deadline=rt.deadline,
+        attempts=trace.attempts,
+        may_have_been_sent=trace.ambiguous,
+        last_error=last,
+    )
 
 
 def call(rt: Runtime, exchange: Exchange[T], trace: Trace | None = None) -> Flow[T]:
-    """Run one API call with the rate limit and the retry policy; return what ``parse`` returns."""
+    """Run one API call within the rate limit, the retry policy and the operation's deadline;
+    return what ``parse`` returns."""
     trace = trace if trace is not None else Trace()
-    deadline_at = rt.clock.monotonic() + rt.deadline
+    rt = with_budget(rt)
     try:
         return (yield from _attempt(rt, exchange, trace))
-    except CausdkError as first:
-        if not is_retryable(first):
+    except CausdkError as exc:
+        if not is_retryable(exc):
             raise
-        failure = sys.exc_info()
+        first: CausdkError | None = exc
     # Only a failure worth retrying loads the retry engine (and tenacity).
-    from tenacity import DoAttempt, DoSleep
+    from causdk._retry_engine import RetryPolicy
 
-    from causdk._retry_engine import resume_after_failure
-
-    retrying, state = resume_after_failure(
-        rt.retry,
-        clock=rt.clock,
-        deadline_at=deadline_at,
-        failure=failure,  # type: ignore[arg-type]
-    )
-    while True:
-        decision = retrying.iter(state)  # raises the last error once retries are over
-        if isinstance(decision, DoAttempt):
-            try:
+    assert rt.deadline_at is not None
+    policy = RetryPolicy(rt.retry, rt.clock, rt.deadline_at, f"{rt.provider} {exchange.action}")
+    try:
+        for attempt in policy.attempts():
+            with attempt:
+                if first is not None:  # tenacity judges the failure already seen
+                    failure, first = first, None
+                    raise failure
+                yield Sleep(policy.take_wait())
                 result = yield from _attempt(rt, exchange, trace)
-            except CausdkError:
-                state.set_exception(sys.exc_info())  # type: ignore[arg-type]
-            else:
-                state.set_result(result)
-        elif isinstance(decision, DoSleep):
-            last = state.outcome.exception() if state.outcome else None
-            logger.warning(
-                "%s %s attempt %d failed (%s); retrying in %.2fs",
-                rt.provider, exchange.action, state.attempt_number, _describe(last), decision,
-            )  # fmt: skip
-            state.prepare_for_next_attempt()
-            yield Sleep(float(decision))
-        else:
-            return decision  # type: ignore[no-any-return]
+    except CausdkError as last:
+        if policy.out_of_time:
+            raise deadline_error(rt, exchange.action, trace, "retries stopped", last) from last
+        raise
+    return result
 
 
 def _attempt(rt: Runtime, exchange: Exchange[T], trace: Trace) -> Flow[T]:
     if rt.limiter is not None:
-        wait = rt.limiter.reserve()
-        if wait > 0:
-            yield Sleep(wait)
+        slot = rt.limiter.reserve(max_wait=remaining(rt))
+        if slot is None:
+            raise deadline_error(rt, exchange.action, trace, "the rate limit's next slot is later")
+        if slot.wait > 0:
+            try:
+                yield Sleep(slot.wait)
+            except BaseException:  # cancelled while waiting: the slot must delay nobody
+                rt.limiter.release(slot)
+                raise
+    time_left = remaining(rt)
+    if time_left <= 0:
+        raise deadline_error(rt, exchange.action, trace, "no time left for another attempt")
     trace.attempts += 1
     request = exchange.build(Attempt(number=trace.attempts, now=rt.clock.now()))
     started = rt.clock.monotonic()
     try:
-        response: WireResponse = yield Send(request)
+        response: WireResponse = yield Send(request, timeout=time_left)
     except TransportError as exc:
         trace.ambiguous = trace.ambiguous or exc.may_have_been_sent
         raise exc.in_context(rt.provider, exchange.action) from exc.__cause__
@@ -163,18 +199,31 @@ def _attempt(rt: Runtime, exchange: Exchange[T], trace: Trace) -> Flow[T]:
             exchange.request_id(response),
         )  # fmt: skip
     try:
+        if response.problem is not None:  # the transport could not read the answer whole
+            rid = exchange.request_id(response)
+            raise unexpected(rt.provider, exchange.action, response, rid, response.problem)
         return exchange.parse(response)
-    except ServerError:
-        trace.ambiguous = True
+    except (ServerError, UnexpectedResponseError):
+        trace.ambiguous = True  # the provider may have acted before answering this
         raise
 
 
-def _describe(error: BaseException | None) -> str:
+def describe(error: BaseException | None) -> str:
+    """A short name for a failure, for the retry log."""
     if isinstance(error, APIError):
         return f"HTTP {error.status_code} {error.code or ''}".strip()
     if isinstance(error, TransportError):
         return error.kind
     return type(error).__name__
+
+
+class Stopped(Exception):
+    """A runner was told to stop (a bulk job interrupted) before the flow's next request.
+    ``sent`` says whether an earlier request of the flow was already sent."""
+
+    def __init__(self, *, sent: bool = True) -> None:
+        self.sent = sent
+        super().__init__("stopped before sending" if not sent else "stopped after sending")
 
 
 class Driver(Generic[T]):
@@ -202,3 +251,8 @@ class Driver(Generic[T]):
         except StopIteration as stop:
             self.effect = None
             self.result = stop.value
+
+    def abandon(self) -> None:
+        """The runner was interrupted (cancelled, Ctrl-C): let the flow clean up (give back a
+        rate-limit slot) where it stands."""
+        self._flow.close()

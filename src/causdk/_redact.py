@@ -31,23 +31,30 @@ SECRET_HEADERS = frozenset(
 SECRET_QUERY = frozenset({"signature", "securitytoken", "accesskeysecret", "bearertoken"})
 
 _SECRET_PAIR = re.compile(r"(?i)\b(" + "|".join(sorted(SECRET_QUERY)) + r")=([^&\s\"',]+)")
-_MIN_SECRET_LEN = 6
+# Shorter secrets are replaced only where they stand alone (not inside a longer word), so that
+# a 3-character password does not blank every word that contains those letters.
+_SHORT = 8
 _lock = threading.Lock()
 _secrets: set[str] = set()
 # Longest first, so that a secret containing another is replaced whole.
 _ordered: tuple[str, ...] = ()
+_short_pattern: re.Pattern[str] | None = None
 
 
 def register_secret(value: str | None) -> None:
     """Remember a secret value so that :func:`scrub` removes it from any text."""
-    global _ordered
-    if not value or len(value) < _MIN_SECRET_LEN:
+    global _ordered, _short_pattern
+    if not value:
         return
     with _lock:
         if value in _secrets:
             return
         _secrets.add(value)
-        _ordered = tuple(sorted(_secrets, key=len, reverse=True))
+        _ordered = tuple(sorted((s for s in _secrets if len(s) >= _SHORT), key=len, reverse=True))
+        short = sorted((s for s in _secrets if len(s) < _SHORT), key=len, reverse=True)
+        if short:
+            alternatives = "|".join(re.escape(s) for s in short)
+            _short_pattern = re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])")
 
 
 def scrub(text: str) -> str:
@@ -56,9 +63,20 @@ def scrub(text: str) -> str:
     for secret in _ordered:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    if _short_pattern is not None:
+        text = _short_pattern.sub(REDACTED, text)
     if "=" in text:
         text = _SECRET_PAIR.sub(rf"\1={REDACTED}", text)
     return text
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)`` fit for an error message: cut to ``limit`` characters and scrubbed, so
+    that a 10 MB bad argument is not echoed whole."""
+    text = repr(value)
+    if len(text) > limit:
+        text = f"{text[: limit - 20]}...[{len(text)} characters]"
+    return scrub(text)
 
 
 def redact_headers(headers: Iterable[tuple[str, str]] | Mapping[str, str]) -> dict[str, str]:

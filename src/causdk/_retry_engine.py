@@ -1,18 +1,21 @@
-"""The retry policy as tenacity strategies: how long to wait, when to stop.
+"""The retry policy, on tenacity's public API: its ``Retrying`` iterator with stop, wait and
+retry strategies.
 
-The flow in :mod:`causdk._flow` drives tenacity's decision engine (``Retrying.iter``) itself and
-turns its sleeps into effects, so the same policy serves the sync and the async client. This
-module (and tenacity) loads only once a call has failed in a way worth retrying.
+tenacity decides; it never sleeps. Its ``sleep`` hook only notes the wait, and the flow in
+:mod:`causdk._flow` yields that wait as a :class:`Sleep` effect at the top of the next attempt,
+so one policy serves the sync and the async client. This module (and tenacity) loads only once
+a call has failed in a way worth retrying.
 """
 
 from __future__ import annotations
 
 import random
-from types import TracebackType
+from collections.abc import Iterator
 
 import tenacity
 from tenacity import RetryCallState
 
+from causdk._log import logger
 from causdk._retry import is_retryable
 from causdk.clock import Clock
 from causdk.settings import RetrySettings
@@ -20,7 +23,7 @@ from causdk.settings import RetrySettings
 _jitter = random.Random()  # noqa: S311 - jitter, not crypto
 
 
-class _WaitJitterOrRetryAfter(tenacity.wait.wait_base):
+class _JitterOrRetryAfter:
     """Full jitter (AWS style), unless the provider said how long to wait."""
 
     def __init__(self, settings: RetrySettings, rng: random.Random) -> None:
@@ -36,48 +39,68 @@ class _WaitJitterOrRetryAfter(tenacity.wait.wait_base):
         return self._rng.uniform(0, min(ceiling, self._settings.max_backoff))
 
 
-class _StopAtDeadline(tenacity.stop.stop_base):
-    """Stop when the next wait would end past the call's deadline (on the injected clock)."""
+class _PastDeadline(tenacity.stop.stop_base):
+    """tenacity's stop strategy for the operation's deadline (on the injected clock)."""
 
-    def __init__(self, clock: Clock, deadline_at: float) -> None:
-        self._clock = clock
-        self._deadline_at = deadline_at
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._policy = policy
 
     def __call__(self, retry_state: RetryCallState) -> bool:
-        return self._clock.monotonic() + retry_state.upcoming_sleep >= self._deadline_at
+        return self._policy.past_deadline(retry_state)
 
 
-def build_retrying(
-    settings: RetrySettings,
-    *,
-    clock: Clock,
-    deadline_at: float,
-    rng: random.Random | None = None,
-) -> tenacity.Retrying:
-    """A tenacity decision engine for one logical call. It never sleeps itself."""
-    return tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(settings.max_attempts)
-        | _StopAtDeadline(clock, deadline_at),
-        wait=_WaitJitterOrRetryAfter(settings, rng or _jitter),
-        retry=tenacity.retry_if_exception(is_retryable),
-        reraise=True,
-        sleep=_never_sleep,
-    )
+class RetryPolicy:
+    """The retry decisions of one logical call, on the operation's deadline."""
 
+    def __init__(
+        self,
+        settings: RetrySettings,
+        clock: Clock,
+        deadline_at: float,
+        what: str,
+        *,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._clock = clock
+        self._deadline_at = deadline_at
+        self._what = what
+        self._wait = 0.0
+        self.out_of_time = False
+        """True once a retry was stopped because its wait would end past the deadline."""
+        self.retrying = tenacity.Retrying(
+            stop=tenacity.stop_any(
+                tenacity.stop_after_attempt(settings.max_attempts), _PastDeadline(self)
+            ),
+            wait=_JitterOrRetryAfter(settings, rng or _jitter),
+            retry=tenacity.retry_if_exception(is_retryable),
+            before_sleep=self._log,
+            sleep=self._note_wait,
+            reraise=True,
+        )
 
-def _never_sleep(seconds: float) -> None:  # pragma: no cover - the flow sleeps, not tenacity
-    raise AssertionError("tenacity must not sleep in causdk; the flow yields Sleep effects")
+    def attempts(self) -> Iterator[tenacity.AttemptManager]:
+        """tenacity's attempt iterator: ``for attempt in ...: with attempt: ...``."""
+        return iter(self.retrying)
 
+    def take_wait(self) -> float:
+        """The wait tenacity chose before this attempt (0 before the first)."""
+        wait, self._wait = self._wait, 0.0
+        return wait
 
-ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+    def _note_wait(self, seconds: float) -> None:
+        self._wait = seconds
 
+    def past_deadline(self, retry_state: RetryCallState) -> bool:
+        """True (and ``out_of_time`` set) when the next wait would end past the deadline."""
+        late = self._clock.monotonic() + retry_state.upcoming_sleep >= self._deadline_at
+        self.out_of_time = self.out_of_time or late
+        return late
 
-def resume_after_failure(
-    settings: RetrySettings, *, clock: Clock, deadline_at: float, failure: ExcInfo
-) -> tuple[tenacity.Retrying, RetryCallState]:
-    """The engine and its state, with the first attempt's failure already recorded."""
-    retrying = build_retrying(settings, clock=clock, deadline_at=deadline_at)
-    retrying.begin()
-    state = RetryCallState(retrying, fn=None, args=(), kwargs={})
-    state.set_exception(failure)
-    return retrying, state
+    def _log(self, retry_state: RetryCallState) -> None:
+        from causdk._flow import describe
+
+        failure = retry_state.outcome.exception() if retry_state.outcome else None
+        logger.warning(
+            "%s attempt %d failed (%s); retrying in %.2fs",
+            self._what, retry_state.attempt_number, describe(failure), retry_state.upcoming_sleep,
+        )  # fmt: skip

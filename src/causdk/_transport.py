@@ -1,7 +1,8 @@
 """The only module that imports httpx: client construction, sending, and the two flow runners.
 
 Each runner performs a flow's effects (send a request, sleep) with blocking I/O or with asyncio.
-Everything that decides anything lives in the pure core; the runners only carry it out.
+Everything that decides anything lives in the pure core; the runners only carry it out, within
+the deadline each :class:`~causdk._flow.Send` carries and the body cap of the settings.
 """
 
 from __future__ import annotations
@@ -10,18 +11,22 @@ import logging
 import ssl
 import sys
 import threading
-from collections.abc import Iterator
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import httpx
 
-from causdk._flow import Driver, Effect, Flow, Sleep
-from causdk._redact import RedactingFilter
+from causdk._body import BodyReader
+from causdk._deadline import DEADLINE, bound_backend
+from causdk._flow import Driver, Effect, Flow, Send, Sleep, Stopped
+from causdk._redact import RedactingFilter, redact_url
 from causdk._version import __version__
 from causdk._wire import WireRequest, WireResponse
 from causdk.clock import Clock
-from causdk.errors import ConfigurationError, TransportError
+from causdk.errors import ClientClosedError, ConfigurationError, TransportError
 from causdk.settings import ClientSettings
 
 T = TypeVar("T")
@@ -43,15 +48,18 @@ def user_agent(settings: ClientSettings) -> str:
 
 
 def client_options(settings: ClientSettings) -> dict[str, Any]:
-    """Keyword arguments for httpx.Client / AsyncClient from causdk's settings."""
+    """Keyword arguments for httpx.Client / AsyncClient from causdk's settings.
+
+    No proxy here: httpx would give a proxy its own transport, verified with certifi whatever
+    ``ca_bundle`` says. :class:`_PerScheme` picks the proxy per request instead.
+    """
     if settings.verify_tls and settings.ca_bundle is not None and not settings.ca_bundle.is_file():
         raise ConfigurationError(f"CA bundle {settings.ca_bundle} is not a file")
     return {
         "timeout": httpx.Timeout(
             settings.read_timeout, connect=settings.connect_timeout, pool=settings.connect_timeout
         ),
-        "proxy": settings.proxy,
-        "trust_env": settings.trust_env,
+        "trust_env": False,
         "follow_redirects": False,
     }
 
@@ -77,46 +85,90 @@ def _caller_key() -> int:
     return threading.get_ident()
 
 
-class _PerScheme(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """Connection pools per URL scheme, each made on first use, sharded by caller.
+_proxy_bypass: Callable[[str, dict[str, str]], bool] = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # public, not in stubs
 
-    Loading the trust store costs tens of milliseconds; plain-HTTP endpoints (the emulator) never
-    need it, and HTTPS ones pay it once, at their first request rather than at start-up.
+
+class _ProxyChoice:
+    """Which proxy a URL goes through: ``settings.proxy``, else (with ``trust_env``) the
+    ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` environment, read once."""
+
+    def __init__(self, settings: ClientSettings) -> None:
+        self._explicit = settings.proxy
+        self._env = urllib.request.getproxies_environment() if settings.trust_env else {}
+        self._cache: dict[tuple[str, str], str | None] = {}
+
+    def for_url(self, url: httpx.URL) -> str | None:
+        if self._explicit:
+            return self._explicit
+        if not self._env:
+            return None
+        key = (url.scheme, url.netloc.decode("ascii"))
+        if key not in self._cache:
+            bypass = _proxy_bypass(key[1], self._env)
+            found = None if bypass else (self._env.get(url.scheme) or self._env.get("all"))
+            self._cache[key] = found
+        return self._cache[key]
+
+
+class _PerScheme(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Connection pools per URL scheme and proxy, each made on first use, sharded by caller.
+
+    Every pool reads and writes within the deadline of the call it serves (:mod:`_deadline`).
+    Loading the trust store costs tens of milliseconds; plain-HTTP endpoints (the emulator)
+    never need it, and HTTPS ones pay it once, at their first request rather than at start-up.
+    The trust store serves the proxy connection too, so a TLS-inspecting corporate proxy works
+    with ``ca_bundle``.
     """
 
     def __init__(self, settings: ClientSettings, *, asynchronous: bool) -> None:
         self._settings = settings
         self._asynchronous = asynchronous
         self._lock = threading.Lock()
-        self._pools: dict[tuple[str, int], Any] = {}
-        self._verify: bool | ssl.SSLContext | None = None
+        self._pools: dict[tuple[str, str | None, int], Any] = {}
+        self._context: ssl.SSLContext | None = None
+        self._proxies = _ProxyChoice(settings)
 
-    def _pool(self, scheme: str) -> Any:
-        key = (scheme, (_caller_key() * 2654435761 >> 16) % _SHARDS)
+    def _pool(self, url: httpx.URL) -> Any:
+        proxy = self._proxies.for_url(url)
+        key = (url.scheme, proxy, (_caller_key() * 2654435761 >> 16) % _SHARDS)
         with self._lock:
             pool = self._pools.get(key)
             if pool is None:
-                kind = httpx.AsyncHTTPTransport if self._asynchronous else httpx.HTTPTransport
-                pool = self._pools[key] = kind(
-                    verify=self._verify_for(scheme),
-                    trust_env=self._settings.trust_env,
-                    limits=_LIMITS,
-                )
+                pool = self._pools[key] = self._make_pool(url.scheme, proxy)
             return pool
 
-    def _verify_for(self, scheme: str) -> bool | ssl.SSLContext:
-        if scheme != "https":
-            return False  # no TLS happens on plain HTTP
-        if self._verify is None:  # one trust store for every shard
-            self._verify = _verify(self._settings)
-        return self._verify
+    def _make_pool(self, scheme: str, proxy: str | None) -> Any:
+        needs_tls = scheme == "https" or (proxy or "").startswith("https:")
+        context = self._ssl_context() if needs_tls else None
+        kind = httpx.AsyncHTTPTransport if self._asynchronous else httpx.HTTPTransport
+        try:
+            pool = kind(
+                verify=context if context is not None else False,
+                trust_env=False,
+                limits=_LIMITS,
+                proxy=httpx.Proxy(proxy, ssl_context=context) if proxy else None,
+            )
+        except (ImportError, ValueError, httpx.InvalidURL) as exc:
+            raise ConfigurationError(f"cannot use proxy {redact_url(proxy or '')}: {exc}") from None
+        return bound_backend(pool)
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        if self._context is None:  # one trust store for every shard and the proxy
+            settings = self._settings
+            if settings.verify_tls and settings.ca_bundle is not None:
+                self._context = ssl.create_default_context(cafile=str(settings.ca_bundle))
+            else:
+                self._context = httpx.create_ssl_context(
+                    verify=settings.verify_tls, trust_env=settings.trust_env
+                )
+        return self._context
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response: httpx.Response = self._pool(request.url.scheme).handle_request(request)
+        response: httpx.Response = self._pool(request.url).handle_request(request)
         return response
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        pool = self._pool(request.url.scheme)
+        pool = self._pool(request.url)
         response: httpx.Response = await pool.handle_async_request(request)
         return response
 
@@ -127,21 +179,6 @@ class _PerScheme(httpx.BaseTransport, httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         for pool in self._pools.values():
             await pool.aclose()
-
-
-def _verify(settings: ClientSettings) -> bool | ssl.SSLContext:
-    if settings.verify_tls and settings.ca_bundle is not None:
-        return ssl.create_default_context(cafile=str(settings.ca_bundle))
-    return settings.verify_tls
-
-
-def _to_httpx(request: WireRequest) -> httpx.Request:
-    return httpx.Request(request.method, request.url, headers=request.headers, content=request.body)
-
-
-def _from_httpx(response: httpx.Response) -> WireResponse:
-    headers = {k.lower(): v for k, v in response.headers.items()}
-    return WireResponse(response.status_code, headers, response.content)
 
 
 class _Captured:
@@ -167,7 +204,8 @@ def _capture_transport_errors() -> Iterator[_Captured]:
 
 
 class _Runner:
-    """What both runners share: the clock, and an httpx client they made or were given."""
+    """What both runners share: the clock, the body cap, and an httpx client they made or
+    were given."""
 
     _asynchronous: bool
 
@@ -180,12 +218,52 @@ class _Runner:
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._clock = clock
+        self._settings = settings
         self._owns_client = http_client is None
+        self._closed = False
         if http_client is None:
             kind = httpx.AsyncClient if self._asynchronous else httpx.Client
             pools = transport or _PerScheme(settings, asynchronous=self._asynchronous)
             http_client = kind(transport=pools, **client_options(settings))  # type: ignore[arg-type]
         self._client: Any = http_client
+
+    def _start(self, flow: Flow[T]) -> Driver[T]:
+        if self._closed or self._client.is_closed:
+            flow.close()
+            raise ClientClosedError("this causdk client is closed; make a new one")
+        return Driver(flow)
+
+    def _request(self, send: Send) -> httpx.Request:
+        """The httpx request, its every timeout cut to what is left of the deadline."""
+        left, s = send.timeout, self._settings
+        timeouts = {
+            "connect": min(s.connect_timeout, left),
+            "read": min(s.read_timeout, left),
+            "write": min(s.read_timeout, left),
+            "pool": min(s.connect_timeout, left),
+        }
+        wire = send.request
+        return httpx.Request(
+            wire.method,
+            wire.url,
+            headers=wire.headers,
+            content=wire.body,
+            extensions={"timeout": timeouts},
+        )
+
+    def _reader(self, response: httpx.Response) -> BodyReader:
+        return BodyReader(_lower(response.headers), self._settings.max_response_bytes)
+
+
+def _lower(headers: httpx.Headers) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items()}
+
+
+def _answer(response: httpx.Response, reader: BodyReader) -> WireResponse:
+    body = reader.finish()
+    return WireResponse(
+        response.status_code, _lower(response.headers), body, problem=reader.problem
+    )
 
 
 class SyncRunner(_Runner):
@@ -193,21 +271,42 @@ class SyncRunner(_Runner):
 
     _asynchronous = False
 
-    def run(self, flow: Flow[T]) -> T:
-        driver = Driver(flow)
-        while driver.effect is not None:
-            driver.resume(self._perform(driver.effect))
+    def run(self, flow: Flow[T], *, stop: threading.Event | None = None) -> T:
+        """Run ``flow`` to its end; once ``stop`` is set, send nothing more (raise Stopped)."""
+        driver, sent = self._start(flow), False
+        try:
+            while driver.effect is not None:
+                if stop is not None and stop.is_set() and isinstance(driver.effect, Send):
+                    raise Stopped(sent=sent)
+                sent = sent or isinstance(driver.effect, Send)
+                driver.resume(self._perform(driver.effect))
+        except BaseException:
+            driver.abandon()
+            raise
         return driver.result
 
     def _perform(self, effect: Effect) -> WireResponse | TransportError | None:
         if isinstance(effect, Sleep):
             self._clock.sleep(effect.seconds)
             return None
-        with _capture_transport_errors() as captured:
-            return _from_httpx(self._client.send(_to_httpx(effect.request)))
-        return captured.error
+        token = DEADLINE.set(time.monotonic() + effect.timeout)
+        try:
+            with _capture_transport_errors() as captured:
+                response = self._client.send(self._request(effect), stream=True)
+                try:
+                    reader = self._reader(response)
+                    for chunk in response.iter_raw():
+                        if not reader.feed(chunk):
+                            break  # closing unread closes the connection too
+                finally:
+                    response.close()
+                return _answer(response, reader)
+            return captured.error
+        finally:
+            DEADLINE.reset(token)
 
     def close(self) -> None:
+        self._closed = True
         if self._owns_client:
             self._client.close()
 
@@ -218,19 +317,39 @@ class AsyncRunner(_Runner):
     _asynchronous = True
 
     async def run(self, flow: Flow[T]) -> T:
-        driver = Driver(flow)
-        while driver.effect is not None:
-            driver.resume(await self._perform(driver.effect))
+        driver = self._start(flow)
+        try:
+            while driver.effect is not None:
+                driver.resume(await self._perform(driver.effect))
+        except BaseException:
+            driver.abandon()
+            raise
         return driver.result
 
     async def _perform(self, effect: Effect) -> WireResponse | TransportError | None:
         if isinstance(effect, Sleep):
             await self._clock.sleep_async(effect.seconds)
             return None
-        with _capture_transport_errors() as captured:
-            return _from_httpx(await self._client.send(_to_httpx(effect.request)))
-        return captured.error
+        token = DEADLINE.set(time.monotonic() + effect.timeout)
+        try:
+            with _capture_transport_errors() as captured:
+                response = await self._client.send(self._request(effect), stream=True)
+                try:
+                    reader = self._reader(response)
+                    async for chunk in response.aiter_raw():
+                        if not reader.feed(chunk):
+                            break
+                finally:
+                    await response.aclose()
+                return _answer(response, reader)
+            return captured.error
+        finally:
+            DEADLINE.reset(token)
 
     async def aclose(self) -> None:
+        self._closed = True
         if self._owns_client:
             await self._client.aclose()
+
+
+__all__ = ["AsyncRunner", "SyncRunner", "WireRequest", "client_options", "user_agent"]

@@ -42,14 +42,21 @@ class WireRequest(NamedTuple):
 class WireResponse:
     """An HTTP response as received; header names are lower case."""
 
-    __slots__ = ("_json", "body", "headers", "status_code")
+    __slots__ = ("_json", "body", "headers", "problem", "status_code")
 
     def __init__(
-        self, status_code: int, headers: Mapping[str, str] | None = None, body: bytes = b""
+        self,
+        status_code: int,
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        *,
+        problem: str | None = None,
     ) -> None:
         self.status_code = status_code
         self.headers: Mapping[str, str] = headers if headers is not None else {}
         self.body = body
+        self.problem = problem
+        """Why the body could not be read whole (over the size cap, corrupt), if it could not."""
         self._json: Any = _UNPARSED
 
     def json_object(self) -> dict[str, Any] | None:
@@ -58,7 +65,7 @@ class WireResponse:
         if self._json is _UNPARSED:
             try:
                 data = json.loads(self.body) if self.body else None
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested 100k deep
                 data = None
             self._json = data if isinstance(data, dict) else None
         return self._json  # type: ignore[no-any-return]

@@ -14,10 +14,20 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from typing_extensions import Unpack
 
 from causdk._adapter import ProviderAdapter, RevokeRequest
-from causdk._flow import Flow, Runtime, Trace
+from causdk._flow import Flow, Runtime, Stopped, Trace, with_budget
 from causdk._log import logger
+from causdk._redact import shown
 from causdk.clock import Clock, SystemClock
-from causdk.errors import InvalidStateError, NotFoundError, ValidationError
+from causdk.errors import (
+    AuthenticationError,
+    CausdkError,
+    ConfigurationError,
+    DeadlineExceededError,
+    PermissionDeniedError,
+    RateLimitedError,
+    UnexpectedResponseError,
+    ValidationError,
+)
 from causdk.models import (
     Capabilities,
     CAStatus,
@@ -39,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncCARevoker",
     "CARevoker",
+    "RevokeManyInterrupted",
     "RevokeManyOptions",
     "RevokeOptions",
     "ShellOptions",
@@ -47,6 +58,20 @@ __all__ = [
 
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 256
+INTERRUPT_GRACE = 5.0
+"""Seconds ``revoke_many`` lets calls already sent settle after Ctrl-C."""
+
+# After an ambiguous attempt, every other refusal is checked against a read of the CA: the
+# providers publish no code for "already revoked", and their wording may change. These are not:
+# a read would be refused the same way, or there is no time left for one.
+_NO_READ_BACK = (
+    AuthenticationError,
+    PermissionDeniedError,
+    RateLimitedError,
+    DeadlineExceededError,
+    ConfigurationError,
+    ValidationError,
+)
 
 
 class RevokeOptions(TypedDict, total=False):
@@ -93,6 +118,7 @@ class _RevokerCore:
             deadline=settings.deadline,
             limiter=limiter,
         )
+        self.max_pages = settings.max_pages
 
     def revoke_flow(self, ca_id: str, options: RevokeOptions) -> Flow[RevocationResult]:
         # Validate now, before the flow starts: bad input never sends anything.
@@ -104,7 +130,8 @@ class _RevokerCore:
         return self._revoke(request, options.get("confirm", False))
 
     def _revoke(self, request: RevokeRequest, confirm: bool) -> Flow[RevocationResult]:
-        rt, adapter, trace = self.runtime, self.adapter, Trace()
+        # One deadline for the whole operation: the revoke, its retries and any read.
+        rt, adapter, trace = with_budget(self.runtime), self.adapter, Trace()
         ca_id, reason, token = request.ca_id, request.reason, request.client_token
         logger.info(
             "%s revoke %s reason=%s client_token=%s", rt.provider, ca_id, reason, token or "-"
@@ -118,29 +145,25 @@ class _RevokerCore:
         )
         try:
             request_id = yield from adapter.revoke(rt, request, trace)
-        except (InvalidStateError, NotFoundError) as refusal:
-            if not trace.ambiguous:
+        except CausdkError as failure:
+            if not trace.ambiguous or isinstance(failure, _NO_READ_BACK):
                 raise
-            # An earlier attempt may have gone through; only a read can tell.
+            # An earlier attempt may have gone through, whatever this refusal says: only a read
+            # can tell. Success only if it shows the CA revoked; otherwise the failure stands.
             logger.info("%s revoke %s: %s after an ambiguous attempt; reading the CA back",
-                        rt.provider, ca_id, refusal.code)  # fmt: skip
-            ca = yield from adapter.get(rt, ca_id)
-            if not ca.is_revoked:
+                        rt.provider, ca_id, type(failure).__name__)  # fmt: skip
+            if not (yield from self._reads_revoked(rt, ca_id)):
                 raise
             return RevocationResult(
                 **result,  # type: ignore[arg-type]
-                request_id=refusal.request_id,
+                request_id=getattr(failure, "request_id", None),
                 attempts=trace.attempts,
                 confirmed_by_read=True,
                 already_revoked=True,
             )
         confirmed = False
         if confirm:
-            ca = yield from adapter.get(rt, ca_id)
-            confirmed = ca.is_revoked
-            if not confirmed:
-                logger.warning("%s revoke %s succeeded but a read shows %s",
-                               rt.provider, ca_id, ca.raw_status)  # fmt: skip
+            confirmed = yield from self._reads_revoked(rt, ca_id)
         logger.info("%s revoked %s request_id=%s attempts=%d",
                     rt.provider, ca_id, request_id, trace.attempts)  # fmt: skip
         return RevocationResult(
@@ -150,20 +173,32 @@ class _RevokerCore:
             confirmed_by_read=confirmed,
         )
 
-    def get_flow(self, ca_id: str) -> Flow[CertificateAuthority]:
-        return self.adapter.get(self.runtime, self.adapter.validate_ca_id(ca_id))
+    def _reads_revoked(self, rt: Runtime, ca_id: str) -> Flow[bool]:
+        """True only when a read of the CA succeeds and shows it revoked."""
+        try:
+            ca = yield from self.adapter.get(rt, ca_id)
+        except CausdkError as error:
+            logger.warning("%s read of %s failed: %s", rt.provider, ca_id, error)
+            return False
+        if not ca.is_revoked:
+            logger.warning("%s read of %s shows %s, not revoked", rt.provider, ca_id, ca.raw_status)
+        return ca.is_revoked
 
-    def page_flow(self, cursor: int, status: CAStatus | None, page_size: int) -> Flow[Page]:
-        return self.adapter.list_page(self.runtime, cursor, status, page_size)
+    def get_flow(self, ca_id: str) -> Flow[CertificateAuthority]:
+        return self.adapter.get(with_budget(self.runtime), self.adapter.validate_ca_id(ca_id))
+
+    def pager(self, status: CAStatus | str | None, page_size: int) -> Pager:
+        """The pages of one listing, checked for progress; validated before anything is sent."""
+        return Pager(self, self.check_list(status, page_size), page_size)
 
     def check_list(self, status: CAStatus | str | None, page_size: int) -> CAStatus | None:
         if not 1 <= page_size <= 100:
-            raise ValidationError(f"page_size must be between 1 and 100, not {page_size}")
+            raise ValidationError(f"page_size must be between 1 and 100, not {shown(page_size)}")
         try:
             return None if status is None else CAStatus(status)
         except ValueError:
             choices = ", ".join(s.value for s in CAStatus)
-            raise ValidationError(f"unknown status {status!r}; one of: {choices}") from None
+            raise ValidationError(f"unknown status {shown(status)}; one of: {choices}") from None
 
     def plan_many(
         self, ca_ids: Iterable[str], options: RevokeManyOptions
@@ -180,7 +215,9 @@ class _RevokerCore:
             except ValidationError:
                 bad.append(ca_id)
         if bad:
-            raise ValidationError(f"{len(bad)} malformed CA id(s), none revoked: {bad[:10]!r}")
+            listed = ", ".join(shown(b, 50) for b in bad[:10])
+            more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
+            raise ValidationError(f"{len(bad)} malformed CA id(s), none revoked: {listed}{more}")
         return ids, _coerce_reason(options.get("reason")), concurrency
 
     @staticmethod
@@ -205,7 +242,82 @@ def _coerce_reason(reason: RevocationReason | str | None) -> RevocationReason | 
         return RevocationReason(str(reason).upper())
     except ValueError:
         choices = ", ".join(r.value for r in RevocationReason)
-        raise ValidationError(f"unknown revocation reason {reason!r}; one of: {choices}") from None
+        raise ValidationError(
+            f"unknown revocation reason {shown(reason)}; one of: {choices}"
+        ) from None
+
+
+class RevokeManyInterrupted(KeyboardInterrupt):
+    """``revoke_many`` was interrupted (Ctrl-C). Nothing more was sent after it.
+
+    ``outcomes``: the CAs that settled (revoked or failed); ``not_attempted``: ids for which
+    nothing was sent; ``unsettled``: ids whose revoke was sent but had no answer within the
+    grace period, so they may or may not be revoked: read their status.
+    """
+
+    def __init__(self, ids: builtins.list[str], states: builtins.list[Any]) -> None:
+        self.outcomes: builtins.list[RevocationOutcome] = []
+        self.not_attempted: builtins.list[str] = []
+        self.unsettled: builtins.list[str] = []
+        for ca_id, state in zip(ids, states, strict=True):
+            if isinstance(state, RevocationOutcome):
+                self.outcomes.append(state)
+            elif isinstance(state, Stopped) and not state.sent:
+                self.not_attempted.append(ca_id)
+            else:
+                self.unsettled.append(ca_id)
+        revoked = sum(o.ok for o in self.outcomes)
+        super().__init__(
+            f"interrupted: {revoked} revoked, {len(self.outcomes) - revoked} failed, "
+            f"{len(self.unsettled)} unsettled, {len(self.not_attempted)} not attempted"
+        )
+
+
+class Pager:
+    """Walks a listing a page at a time, never forever: it stops with an
+    UnexpectedResponseError on a page that brings nothing new, or after ``max_pages`` pages.
+    Both shells drive it the same way: ``while (flow := pager.next_flow()): pager.accept(...)``.
+    """
+
+    def __init__(self, core: _RevokerCore, status: CAStatus | None, page_size: int) -> None:
+        self._core = core
+        self._status = status
+        self._page_size = page_size
+        self._cursor: int | None = core.adapter.first_cursor
+        self._pages = 0
+        self._seen: set[str] = set()
+
+    def next_flow(self) -> Flow[Page] | None:
+        """The flow reading the next page, or None when the listing is done."""
+        if self._cursor is None:
+            return None
+        if self._pages >= self._core.max_pages:
+            raise self._stop(f"still more after {self._pages} pages (max_pages)")
+        self._pages += 1
+        rt = with_budget(self._core.runtime)
+        return self._core.adapter.list_page(rt, self._cursor, self._status, self._page_size)
+
+    def accept(self, page: Page) -> tuple[CertificateAuthority, ...]:
+        """The page's CAs not seen before; moves to the next page."""
+        fresh = tuple(ca for ca in page.items if ca.id not in self._seen)
+        self._seen.update(ca.id for ca in fresh)
+        moved = page.next_cursor is None or (
+            self._cursor is not None and page.next_cursor > self._cursor
+        )
+        if page.next_cursor is not None and (not moved or (page.items and not fresh)):
+            raise self._stop(f"page {self._pages} brought nothing new but says there is more")
+        self._cursor = page.next_cursor
+        return fresh
+
+    def _stop(self, why: str) -> UnexpectedResponseError:
+        return UnexpectedResponseError(
+            provider=self._core.adapter.provider.value,
+            action="list",
+            status_code=200,
+            code=None,
+            message=f"stopped listing: {why}",
+            request_id=None,
+        )
 
 
 class _Shell:
@@ -279,13 +391,14 @@ class CARevoker(_Shell):
     def list(
         self, *, status: CAStatus | str | None = None, page_size: int = 50
     ) -> Iterator[CertificateAuthority]:
-        """Every CA, optionally of one status, read a page at a time as you iterate."""
-        wanted = self._core.check_list(status, page_size)
-        cursor: int | None = self._core.adapter.first_cursor
-        while cursor is not None:
-            page = self._runner.run(self._core.page_flow(cursor, wanted, page_size))
-            yield from page.items
-            cursor = page.next_cursor
+        """Every CA, optionally of one status, read a page at a time as you iterate.
+
+        Each page is one operation within ``deadline``; a listing that makes no progress or runs
+        past ``max_pages`` stops with an UnexpectedResponseError.
+        """
+        pager = self._core.pager(status, page_size)
+        while (flow := pager.next_flow()) is not None:
+            yield from pager.accept(self._runner.run(flow))
 
     def revoke_many(
         self, ca_ids: Iterable[str], **options: Unpack[RevokeManyOptions]
@@ -295,20 +408,44 @@ class CARevoker(_Shell):
         Every id is validated before any CA is revoked; a failure never stops the others.
         Options: ``reason``, ``concurrency`` (default 8), and ``on_outcome``, called with each
         outcome as it settles (from a worker thread here).
+
+        On Ctrl-C (KeyboardInterrupt) nothing more is sent: calls already sent get a few
+        seconds to settle, then :class:`causdk.RevokeManyInterrupted` (a KeyboardInterrupt)
+        says what was revoked, what failed, what was never attempted and what is unsettled.
         """
-        from concurrent.futures import ThreadPoolExecutor  # only bulk callers pay for it
+        import threading
+        from concurrent.futures import ThreadPoolExecutor, wait
 
         ids, why, workers = self._core.plan_many(ca_ids, options)
+        stop = threading.Event()
 
-        def revoke_one(ca_id: str) -> RevocationOutcome:
+        def revoke_one(ca_id: str) -> RevocationOutcome | Stopped:
+            if stop.is_set():
+                return Stopped(sent=False)
+            flow = self._core.revoke_flow(ca_id, {"reason": why})
             try:
-                result: RevocationResult | Exception = self.revoke(ca_id, reason=why)
+                result: RevocationResult | Exception = self._runner.run(flow, stop=stop)
+            except Stopped as stopped:
+                return stopped
             except Exception as exc:
                 result = exc
             return self._core.settle(ca_id, result, options)
 
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="causdk") as pool:
-            return list(pool.map(revoke_one, ids))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="causdk")
+        futures = [pool.submit(revoke_one, ca_id) for ca_id in ids]
+        try:
+            settled = [future.result() for future in futures]
+        except KeyboardInterrupt:
+            stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            wait(futures, timeout=INTERRUPT_GRACE)
+            states = [
+                Stopped(sent=False) if f.cancelled() else f.result() if f.done() else Stopped()
+                for f in futures
+            ]
+            raise RevokeManyInterrupted(ids, states) from None
+        pool.shutdown()
+        return [outcome for outcome in settled if isinstance(outcome, RevocationOutcome)]
 
     def close(self) -> None:
         """Close the HTTP client (unless it was given to us)."""
@@ -343,14 +480,11 @@ class AsyncCARevoker(_Shell):
     async def list(
         self, *, status: CAStatus | str | None = None, page_size: int = 50
     ) -> AsyncIterator[CertificateAuthority]:
-        """Every CA, optionally of one status, read a page at a time as you iterate."""
-        wanted = self._core.check_list(status, page_size)
-        cursor: int | None = self._core.adapter.first_cursor
-        while cursor is not None:
-            page = await self._runner.run(self._core.page_flow(cursor, wanted, page_size))
-            for item in page.items:
+        """Every CA, optionally of one status, read a page at a time; see :meth:`CARevoker.list`."""
+        pager = self._core.pager(status, page_size)
+        while (flow := pager.next_flow()) is not None:
+            for item in pager.accept(await self._runner.run(flow)):
                 yield item
-            cursor = page.next_cursor
 
     async def revoke_many(
         self, ca_ids: Iterable[str], **options: Unpack[RevokeManyOptions]

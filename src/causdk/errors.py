@@ -15,7 +15,9 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "CausdkError",
+    "ClientClosedError",
     "ConfigurationError",
+    "DeadlineExceededError",
     "InvalidStateError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -52,6 +54,55 @@ class ValidationError(CausdkError, ValueError):
     """An argument is not acceptable; raised before anything is sent."""
 
     hint = "Nothing was sent."
+
+
+class ClientClosedError(CausdkError):
+    """The client was closed; make a new one (or use it as a context manager)."""
+
+    hint = "Nothing was sent."
+
+
+class DeadlineExceededError(CausdkError):
+    """The call's ``deadline`` passed (rate-limit waits, back-off, attempts and follow-up reads
+    included) before it could finish.
+
+    ``may_have_been_sent`` is False only when no request of this call can have reached the
+    provider; when True, a revoke may have happened: read the CA's status before repeating.
+    ``last_error`` is the failure of the last attempt, if one failed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        deadline: float,
+        attempts: int,
+        may_have_been_sent: bool,
+        last_error: CausdkError | None = None,
+    ) -> None:
+        self.deadline = deadline
+        self.attempts = attempts
+        self.may_have_been_sent = may_have_been_sent
+        self.last_error = last_error
+        sent = (
+            "a request may have reached the provider"
+            if may_have_been_sent
+            else "nothing reached the provider"
+        )
+        last = f"; last failure: {last_error.message}" if last_error is not None else ""
+        super().__init__(
+            f"deadline of {deadline:g}s passed after {attempts} attempt(s): {message}; {sent}{last}"
+        )
+
+    def __str__(self) -> str:
+        if self.may_have_been_sent:
+            advice = "Read the CA's status before repeating; raise the deadline if it is slow."
+        else:
+            advice = "Nothing was changed; raise the deadline or lower the load and repeat."
+        return f"{self.message} {advice}"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), self.__dict__))
 
 
 class TransportError(CausdkError):
@@ -139,7 +190,7 @@ class APIError(CausdkError):
         return (_rebuild, (type(self), self.__dict__))
 
 
-def _rebuild(cls: type[APIError], state: dict[str, object]) -> APIError:
+def _rebuild(cls: type[CausdkError], state: dict[str, object]) -> CausdkError:
     err = cls.__new__(cls)
     err.__dict__.update(state)
     Exception.__init__(err, state.get("message", ""))

@@ -9,24 +9,38 @@ burst of 10 at 10/s would let 20 into one second.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import math
 import threading
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from causdk.clock import Clock, SystemClock
 
-__all__ = ["GcraLimiter", "RateLimiter", "shared_limiter"]
+__all__ = ["GcraLimiter", "RateLimiter", "Reservation", "shared_limiter"]
 
 DEFAULT_MARGIN = 0.02
 """Slots are spaced 2% wider than ``1/rate``: send time is not arrival time."""
 
 
+class Reservation(NamedTuple):
+    """A slot taken: send at ``at`` (on the limiter's clock), that is after ``wait`` seconds."""
+
+    at: float
+    wait: float
+
+
 @runtime_checkable
 class RateLimiter(Protocol):
-    """Anything that hands out send slots. ``reserve`` must not block: it returns the wait."""
+    """Anything that hands out send slots. Neither method may block."""
 
-    def reserve(self) -> float:
-        """Take the next slot; return how many seconds to wait before sending."""
+    def reserve(self, max_wait: float = math.inf) -> Reservation | None:
+        """Take the next slot, or take nothing and return None when it is more than
+        ``max_wait`` seconds away (a call that would miss its deadline must not hold a slot)."""
+
+    def release(self, reservation: Reservation) -> None:
+        """Give back a slot that will not be used (its call was cancelled), so that it delays
+        nobody."""
 
 
 class GcraLimiter:
@@ -38,6 +52,7 @@ class GcraLimiter:
         self._clock = clock or SystemClock()
         self._lock = threading.Lock()
         self._tat = float("-inf")  # the theoretical arrival time of the next free slot
+        self._freed: list[float] = []  # future slots given back, sorted: taken first
         self.rate = rate
         self.margin = margin
         self._interval = (1.0 / rate) * (1.0 + margin)
@@ -54,12 +69,33 @@ class GcraLimiter:
                 self.rate = rate
                 self._interval = (1.0 / rate) * (1.0 + self.margin)
 
-    def reserve(self) -> float:
+    def reserve(self, max_wait: float = math.inf) -> Reservation | None:
         now = self._clock.monotonic()
         with self._lock:
+            # A given-back slot that has passed cannot be used late: it would crowd the next.
+            del self._freed[: bisect.bisect_left(self._freed, now)]
+            if self._freed:
+                start = self._freed[0]
+                if start - now > max_wait:
+                    return None
+                del self._freed[0]
+                return Reservation(start, start - now)
             start = max(self._tat, now)
+            if start - now > max_wait:
+                return None
             self._tat = start + self._interval
-        return start - now
+        return Reservation(start, start - now)
+
+    def release(self, reservation: Reservation) -> None:
+        with self._lock:
+            if math.isclose(reservation.at + self._interval, self._tat, abs_tol=1e-9):
+                self._tat = reservation.at  # the last slot: the schedule shrinks back
+                while self._freed and math.isclose(
+                    self._freed[-1] + self._interval, self._tat, abs_tol=1e-9
+                ):
+                    self._tat = self._freed.pop()
+            else:  # a slot inside the schedule: the next caller takes it
+                bisect.insort(self._freed, reservation.at)
 
     def __repr__(self) -> str:
         return f"GcraLimiter(rate={self.rate}, margin={self.margin})"

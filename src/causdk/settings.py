@@ -29,8 +29,10 @@ class RetrySettings(BaseModel):
 class ClientSettings(BaseModel):
     """Timeouts, network and retry settings for one client.
 
-    ``deadline`` bounds one logical call, retries and rate-limit waits included; the connect and
-    read timeouts bound each HTTP attempt.
+    ``deadline`` bounds one logical operation as a whole: rate-limit waits, back-off, every
+    attempt's I/O (a server trickling bytes included) and the calls it makes on the way (a read
+    back, a token fetch or refresh). The connect and read timeouts bound each HTTP attempt within
+    it.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -47,6 +49,14 @@ class ClientSettings(BaseModel):
     verify_tls: bool = True
     ca_bundle: Path | None = None
     """A PEM bundle to verify the provider's certificate with, instead of the system's."""
+    max_response_bytes: int = Field(default=1024 * 1024, ge=1024)
+    """The most an answer's body may hold, decompressed or not; a larger one is an
+    UnexpectedResponseError and its connection is closed."""
+    max_pages: int = Field(default=1000, ge=1)
+    """The most pages one ``list()`` reads before it stops with an UnexpectedResponseError."""
+    allow_insecure_http: bool = False
+    """Allow an ``http://`` endpoint outside loopback (credentials would travel in clear); also
+    ``CAUSDK_ALLOW_INSECURE_HTTP=1``. Loopback (the emulator) is always allowed."""
     rate_limit: float | None = Field(default=None, ge=0)
     """Requests per second per account; None takes the provider's default, 0 turns it off."""
     user_agent_suffix: str | None = None

@@ -165,7 +165,8 @@ def test_sts_token_travels_in_v3_headers(clock: FakeClock, account: str) -> None
         (err(404, "NotFound"), NotFoundError, 1),
         (err(400, "InvalidStatus.CACertificate", "not in ISSUE"), InvalidStateError, 1),
         (err(400, "Throttling.User"), RateLimitedError, 5),
-        (err(500, "InternalError"), ServerError, 5),
+        # 5 attempts; a 5xx is ambiguous, so the CA is read back (5 more) before failing.
+        (err(500, "InternalError"), ServerError, 10),
         (err(400, "InvalidTimeStamp.Expired"), BadRequestError, 5),
         (err(400, "SignatureNonceUsed"), BadRequestError, 5),
         (err(404, "InvalidAction.NotFound"), BadRequestError, 1),

@@ -101,12 +101,34 @@ def test_revoke_body_bytes() -> None:
     assert revoke_body(RevocationReason.SUPERSEDED) == b'{"reason":"SUPERSEDED"}'
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, json={}, headers={"X-Request-Id": "r2"}),
+        httpx.Response(200, text="<html>Welcome to the hotel wifi</html>"),
+        httpx.Response(202),
+        httpx.Response(200, json={"error_code": "PCA.1", "error_msg": "no"}),
+    ],
+)
 @respx.mock
-def test_a_200_with_a_body_is_accepted(revoker: HuaweiRevoker) -> None:
-    respx.post(REVOKE).mock(
-        return_value=httpx.Response(200, json={}, headers={"X-Request-Id": "r2"})
-    )
-    assert revoker.revoke(CA).request_id == "r2"
+def test_only_204_is_success_else_the_ca_is_read_back(
+    revoker: HuaweiRevoker, answer: httpx.Response
+) -> None:
+    respx.post(REVOKE).mock(return_value=answer)
+    read = respx.get(f"{BASE}/{CA}").mock(return_value=httpx.Response(200, json=record()))
+    with pytest.raises(UnexpectedResponseError):
+        revoker.revoke(CA)  # the CA still reads ACTIVED: not revoked, whatever the 2xx said
+    assert read.call_count == 1
+
+
+@respx.mock
+def test_a_non_204_success_counts_only_when_a_read_shows_the_ca_revoked(
+    revoker: HuaweiRevoker,
+) -> None:
+    respx.post(REVOKE).mock(return_value=httpx.Response(200, json={}))
+    respx.get(f"{BASE}/{CA}").mock(return_value=httpx.Response(200, json=record(status="REVOKED")))
+    result = revoker.revoke(CA)
+    assert result.confirmed_by_read and result.already_revoked
 
 
 @pytest.mark.parametrize(
@@ -145,6 +167,7 @@ def test_malformed_ca_ids_send_nothing(revoker: HuaweiRevoker, ca_id: str) -> No
 def test_errors_map_by_status_and_code(
     revoker: HuaweiRevoker, response: httpx.Response, error: type[Exception], attempts: int
 ) -> None:
+    respx.get(f"{BASE}/{CA}").mock(return_value=httpx.Response(200, json=record()))
     route = respx.post(REVOKE).mock(return_value=response)
     with pytest.raises(error) as info:
         revoker.revoke(CA)

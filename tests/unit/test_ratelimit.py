@@ -8,17 +8,26 @@ from causdk.ratelimit import GcraLimiter, shared_limiter
 from tests.conftest import FakeClock
 
 
+RATE = 10  # the configured rate: the tests check against it, never the limiter's own interval
+
+
+def _wait(limiter: GcraLimiter) -> float:
+    reservation = limiter.reserve()
+    assert reservation is not None
+    return reservation.wait
+
+
 def _admit(limiter: GcraLimiter, clock: FakeClock, n: int) -> list[float]:
     """Reserve n slots back to back, each caller sleeping until its slot: send times."""
     sends = []
     for _ in range(n):
-        wait = limiter.reserve()
+        wait = _wait(limiter)
         sends.append(clock.monotonic() + wait)
     return sends
 
 
 def test_gcra_holds_every_one_second_window_to_the_rate(clock: FakeClock) -> None:
-    limiter = GcraLimiter(10, clock=clock)
+    limiter = GcraLimiter(RATE, clock=clock)
     sends = _admit(limiter, clock, 200)
     for i, start in enumerate(sends):
         in_window = [t for t in sends[i:] if t < start + 1.0]
@@ -28,14 +37,14 @@ def test_gcra_holds_every_one_second_window_to_the_rate(clock: FakeClock) -> Non
 
 
 def test_no_burst_after_idle(clock: FakeClock) -> None:
-    limiter = GcraLimiter(10, clock=clock)
+    limiter = GcraLimiter(RATE, clock=clock)
     clock.sleep(60)  # a long idle time earns no burst
     sends = _admit(limiter, clock, 11)
     assert sends[10] - sends[0] >= 1.0
 
 
 def test_first_request_does_not_wait(clock: FakeClock) -> None:
-    assert GcraLimiter(10, clock=clock).reserve() == 0
+    assert _wait(GcraLimiter(RATE, clock=clock)) == 0
 
 
 def test_shared_limiter_is_one_object_per_account_and_takes_the_lowest_rate() -> None:
@@ -47,13 +56,13 @@ def test_shared_limiter_is_one_object_per_account_and_takes_the_lowest_rate() ->
 
 
 def test_threads_share_one_budget_without_overlap(clock: FakeClock) -> None:
-    limiter = GcraLimiter(10, clock=clock)
+    limiter = GcraLimiter(RATE, clock=clock)
     slots: list[float] = []
     lock = threading.Lock()
 
     def worker() -> None:
         for _ in range(20):
-            wait = limiter.reserve()
+            wait = _wait(limiter)
             with lock:
                 slots.append(clock.monotonic() + wait)
 
@@ -65,15 +74,15 @@ def test_threads_share_one_budget_without_overlap(clock: FakeClock) -> None:
     slots.sort()
     gaps = [b - a for a, b in itertools.pairwise(slots)]
     assert len(slots) == 160
-    assert min(gaps) >= limiter.interval - 1e-9
+    assert min(gaps) >= 1 / RATE - 1e-9
 
 
 async def test_async_tasks_get_distinct_slots_in_arrival_order(clock: FakeClock) -> None:
-    limiter = GcraLimiter(10, clock=clock)
+    limiter = GcraLimiter(RATE, clock=clock)
     slots: dict[int, float] = {}
 
     async def task(i: int) -> None:
-        wait = limiter.reserve()
+        wait = _wait(limiter)
         slots[i] = clock.monotonic() + wait
         await clock.sleep_async(wait)
 
@@ -81,4 +90,4 @@ async def test_async_tasks_get_distinct_slots_in_arrival_order(clock: FakeClock)
     ordered = [slots[i] for i in range(15)]
     assert ordered == sorted(ordered)
     gaps = [b - a for a, b in itertools.pairwise(ordered)]
-    assert min(gaps) >= limiter.interval - 1e-9
+    assert min(gaps) >= 1 / RATE - 1e-9

@@ -6,7 +6,7 @@ import httpx
 import pytest
 import respx
 
-from causdk.errors import BadRequestError, ServerError, TransportError
+from causdk.errors import BadRequestError, DeadlineExceededError, ServerError, TransportError
 from causdk.providers.huawei import AsyncHuaweiRevoker, HuaweiRevoker
 from causdk.settings import ClientSettings, RetrySettings
 from tests.conftest import FakeClock
@@ -22,6 +22,10 @@ def _client(clock: FakeClock, **settings: object) -> HuaweiRevoker:
         token="test-token-value", endpoint=ENDPOINT, clock=clock,
         settings=ClientSettings(**settings),  # type: ignore[arg-type]
     )  # fmt: skip
+
+
+def _active() -> httpx.Response:
+    return httpx.Response(200, json={"ca_id": CA, "status": "ACTIVED", "type": "SUBORDINATE"})
 
 
 def _error(status: int, code: str = "PCA.X") -> httpx.Response:
@@ -59,14 +63,17 @@ def test_does_not_retry_client_errors(clock: FakeClock) -> None:
 @respx.mock
 def test_gives_up_after_max_attempts_with_the_last_error(clock: FakeClock) -> None:
     route = respx.post(REVOKE).mock(return_value=_error(503))
+    read = respx.get(SHOW).mock(return_value=_active())
     with _client(clock, retry=RetrySettings(max_attempts=3)) as client, pytest.raises(ServerError):
         client.revoke(CA)
     assert route.call_count == 3
+    assert read.call_count == 1  # a 5xx may hide a change: the CA is read back, still active
 
 
 @respx.mock
 def test_read_timeouts_become_transport_errors_naming_the_call(clock: FakeClock) -> None:
     respx.post(REVOKE).mock(side_effect=httpx.ReadTimeout("slow"))
+    respx.get(SHOW).mock(return_value=_active())
     settings = RetrySettings(max_attempts=2)
     with _client(clock, retry=settings) as client, pytest.raises(TransportError) as info:
         client.revoke(CA)
@@ -102,9 +109,12 @@ def test_deadline_stops_retrying(clock: FakeClock) -> None:
         503, headers={"Retry-After": "30"}, json={"error_code": "X", "error_msg": "m"}
     )
     route = respx.post(REVOKE).mock(return_value=slow)
-    with _client(clock, deadline=45.0) as client, pytest.raises(ServerError):
+    with _client(clock, deadline=45.0) as client, pytest.raises(DeadlineExceededError) as info:
         client.revoke(CA)
     assert route.call_count == 2  # the third attempt would start after the deadline
+    assert info.value.may_have_been_sent  # a 503 may hide a change: the error says so
+    assert isinstance(info.value.last_error, ServerError)
+    assert isinstance(info.value.__cause__, ServerError)
 
 
 @respx.mock

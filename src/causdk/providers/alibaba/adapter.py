@@ -10,9 +10,10 @@ from typing import Any, TypeVar
 
 from causdk._adapter import ProviderAdapter, RevokeRequest
 from causdk._flow import Attempt, Exchange, Flow, Runtime, Trace, call
-from causdk._parse import epoch_ms, read_json
+from causdk._parse import epoch_ms, read_json, unexpected
+from causdk._redact import shown
 from causdk._wire import WireRequest, WireResponse, canonical_query, join_url
-from causdk.errors import ValidationError
+from causdk.errors import UnexpectedResponseError, ValidationError
 from causdk.models import (
     CAKind,
     Capabilities,
@@ -32,8 +33,8 @@ API_VERSION = "2020-06-30"
 DEFAULT_RATE_LIMIT = 10.0
 """UpdateCACertificateStatus and the two Describe calls: 10 requests per second per account."""
 
-_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_CLIENT_TOKEN = re.compile(r"^[\x21-\x7e]{1,64}$")  # ASCII without spaces, at most 64
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_CLIENT_TOKEN = re.compile(r"[\x21-\x7e]{1,64}")  # ASCII without spaces, at most 64
 
 STATUS_FROM_WIRE = {
     "ISSUE": CAStatus.ACTIVE,
@@ -108,17 +109,21 @@ class AlibabaAdapter(ProviderAdapter):
         return 1
 
     def validate_ca_id(self, ca_id: str) -> str:
-        if not isinstance(ca_id, str) or not _IDENTIFIER.match(ca_id):
+        if not isinstance(ca_id, str) or not _IDENTIFIER.fullmatch(ca_id):
             raise ValidationError(
-                f"{ca_id!r} is not an Alibaba CA identifier (letters, digits, '.', '_', '-')"
+                f"{shown(ca_id)} is not an Alibaba CA identifier (1 to 128 letters, digits, "
+                "'.', '_', '-')."
             )
         return ca_id
 
     def prepare_client_token(self, client_token: str | None) -> str:
         if client_token is None:
             return str(uuid.uuid4())  # once per logical revoke: every retry sends this same token
-        if not _CLIENT_TOKEN.match(client_token):
-            raise ValidationError("client_token must be 1 to 64 printable ASCII characters")
+        if not isinstance(client_token, str) or not _CLIENT_TOKEN.fullmatch(client_token):
+            raise ValidationError(
+                f"client_token {shown(client_token)} is not 1 to 64 printable ASCII characters "
+                "without spaces."
+            )
         return client_token
 
     # -- requests ---------------------------------------------------------------------------
@@ -181,15 +186,19 @@ class AlibabaAdapter(ProviderAdapter):
         return WireRequest("POST", url, tuple(self._base_headers(action).items()))
 
     def _exchange(
-        self, action: str, params: dict[str, str], parse: Callable[[dict[str, Any], str | None], T]
+        self,
+        action: str,
+        params: dict[str, str],
+        parse: Callable[[dict[str, Any], str | None], T],
+        *,
+        retry_unreadable: bool = False,
     ) -> Exchange[T]:
         def read(response: WireResponse) -> T:
-            if not 200 <= response.status_code < 300:
-                raise error_from_response(action, response)
-            request_id = request_id_of(response)
-            return read_json(
-                PROVIDER, action, response, request_id, lambda body: parse(body, request_id)
-            )
+            try:
+                return _read_success(action, response, parse)
+            except UnexpectedResponseError as error:
+                error.retryable = error.retryable or retry_unreadable
+                raise
 
         return Exchange(
             action=action,
@@ -205,16 +214,20 @@ class AlibabaAdapter(ProviderAdapter):
         params = {"Identifier": request.ca_id, "Status": "REVOKE"}
         if request.client_token:
             params["ClientToken"] = request.client_token
-        exchange = self._exchange("UpdateCACertificateStatus", params, _request_id_only)
+        # An unreadable answer is retried: the same ClientToken makes a repeat safe by design.
+        exchange = self._exchange(
+            "UpdateCACertificateStatus", params, _request_id_only, retry_unreadable=True
+        )
         return call(rt, exchange, trace)
 
     def get(self, rt: Runtime, ca_id: str) -> Flow[CertificateAuthority]:
-        exchange = self._exchange(
-            "DescribeCACertificate",
-            {"Identifier": ca_id},
-            lambda body, _rid: ca_from_record(body["Certificate"]),
-        )
-        return call(rt, exchange)
+        def parse(body: dict[str, Any], _rid: str | None) -> CertificateAuthority:
+            ca = ca_from_record(_record(body["Certificate"]))
+            if ca.id != ca_id:
+                raise ValueError(f"the answer is about CA {shown(ca.id, 60)}, not the one asked")
+            return ca
+
+        return call(rt, self._exchange("DescribeCACertificate", {"Identifier": ca_id}, parse))
 
     def list_page(
         self, rt: Runtime, cursor: int, status: CAStatus | None, page_size: int
@@ -225,7 +238,10 @@ class AlibabaAdapter(ProviderAdapter):
             params["CaStatus"] = server_filter
 
         def parse(body: dict[str, Any], _rid: str | None) -> Page:
-            items = tuple(ca_from_record(r) for r in body.get("CertificateList") or [])
+            records = body.get("CertificateList") or []
+            if not isinstance(records, list):
+                raise TypeError("CertificateList is not a list")
+            items = tuple(ca_from_record(_record(r)) for r in records)
             page_count = int(body.get("PageCount") or 0)
             more = bool(items) and cursor < page_count
             if status is not None and not server_filter:
@@ -238,6 +254,34 @@ class AlibabaAdapter(ProviderAdapter):
             )
 
         return call(rt, self._exchange("DescribeCACertificateList", params, parse))
+
+
+def _read_success(
+    action: str, response: WireResponse, parse: Callable[[dict[str, Any], str | None], T]
+) -> T:
+    """``parse`` applied to the documented success: HTTP 2xx and a JSON object with a RequestId
+    and no error ``Code``. Anything else is a typed error; a 2xx that is not this is an
+    UnexpectedResponseError (the call may have happened)."""
+    if not 200 <= response.status_code < 300:
+        raise error_from_response(action, response)
+    body = response.json_object()
+    request_id = request_id_of(response)
+    if body is not None and body.get("Code"):
+        code = str(body["Code"])[:64]
+        message = f"HTTP {response.status_code} carrying error {code}: {body.get('Message') or ''}"
+        error = unexpected(PROVIDER, action, response, request_id, message)
+        error.code = code
+        raise error
+    rid = body.get("RequestId") if body is not None else None
+    if body is not None and not (isinstance(rid, str) and rid):
+        raise unexpected(PROVIDER, action, response, request_id, "the answer has no RequestId")
+    return read_json(PROVIDER, action, response, request_id, lambda b: parse(b, request_id))
+
+
+def _record(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError("a CA record is not a JSON object")
+    return value
 
 
 def _request_id_only(body: dict[str, Any], request_id: str | None) -> str | None:

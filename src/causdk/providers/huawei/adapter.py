@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 
 from causdk._adapter import ProviderAdapter, RevokeRequest
 from causdk._flow import Attempt, Exchange, Flow, Runtime, Trace, call
-from causdk._parse import epoch_ms, read_json
+from causdk._parse import epoch_ms, read_json, unexpected
+from causdk._redact import shown
 from causdk._wire import WireRequest, WireResponse, join_url
 from causdk.errors import AuthenticationError, ValidationError
 from causdk.models import (
@@ -30,7 +31,7 @@ T = TypeVar("T")
 
 BASE_PATH = "/v1/private-certificate-authorities"
 # The documented CA id: a lower-case hex UUID, exactly 36 characters (PCA.00020201).
-_CA_ID = re.compile(r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")
+_CA_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 
 STATUS_FROM_WIRE = {
     "ACTIVED": CAStatus.ACTIVE,
@@ -104,12 +105,19 @@ class HuaweiAdapter(ProviderAdapter):
         return 0
 
     def validate_ca_id(self, ca_id: str) -> str:
-        if not isinstance(ca_id, str) or not _CA_ID.match(ca_id):
+        if not isinstance(ca_id, str) or not _CA_ID.fullmatch(ca_id):
             raise ValidationError(
-                f"{ca_id!r} is not a Huawei CA id (36 characters: lower-case hex "
-                "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
+                f"{shown(ca_id)} is not a Huawei CA id (36 characters: lower-case hex "
+                "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)."
             )
         return ca_id
+
+    def prepare_client_token(self, client_token: str | None) -> None:
+        if client_token is not None:
+            raise ValidationError(
+                "Huawei's revoke API takes no client token; leave client_token out (causdk "
+                "reads the CA back instead of repeating a revoke blindly)."
+            )
 
     def _exchange(
         self,
@@ -149,8 +157,11 @@ class HuaweiAdapter(ProviderAdapter):
         action = "RevokeCertificateAuthority"
 
         def parse(response: WireResponse) -> str | None:
-            if response.status_code in (200, 202, 204):  # documented: 204, no body
+            if response.status_code == 204:  # the documented success: 204, no body
                 return request_id_of(response)
+            if 200 <= response.status_code < 300:  # a 2xx that is not it: maybe a portal page
+                message = f"HTTP {response.status_code} is not the documented 204 success"
+                raise unexpected(PROVIDER, action, response, request_id_of(response), message)
             raise error_from_response(action, response)
 
         path = f"{BASE_PATH}/{request.ca_id}/revoke"
@@ -165,13 +176,27 @@ class HuaweiAdapter(ProviderAdapter):
         def parse(response: WireResponse) -> T:
             if response.status_code != 200:
                 raise error_from_response(action, response)
+            body = response.json_object()
+            if body is not None and ("error_code" in body or "error" in body):
+                code = str(body.get("error_code") or "")[:64] or None
+                message = f"HTTP 200 carrying an error: {str(body.get('error_msg') or '')[:200]}"
+                error = unexpected(PROVIDER, action, response, request_id_of(response), message)
+                error.code = code
+                raise error
             return read_json(PROVIDER, action, response, request_id_of(response), read)
 
         return parse
 
     def get(self, rt: Runtime, ca_id: str) -> Flow[CertificateAuthority]:
         action = "ShowCertificateAuthority"
-        parse = self._json_parser(action, ca_from_record)
+
+        def read(body: dict[str, Any]) -> CertificateAuthority:
+            ca = ca_from_record(body)
+            if ca.id != ca_id:
+                raise ValueError(f"the answer is about CA {shown(ca.id, 60)}, not the one asked")
+            return ca
+
+        parse = self._json_parser(action, read)
         path = f"{BASE_PATH}/{ca_id}"
         return self._authorized(rt, lambda s: self._exchange(s, action, "GET", path, parse))
 
@@ -186,8 +211,13 @@ class HuaweiAdapter(ProviderAdapter):
             query["status"] = STATUS_TO_WIRE[status]
 
         def read(body: dict[str, Any]) -> Page:
-            items = tuple(ca_from_record(r) for r in body.get("certificate_authorities") or [])
-            total = int(body.get("total") or 0)
+            records = body.get("certificate_authorities") or []
+            if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+                raise TypeError("certificate_authorities is not a list of objects")
+            items = tuple(ca_from_record(r) for r in records)
+            total = body.get("total", 0)
+            if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+                raise TypeError("total is not a count")
             end = cursor + len(items)
             return Page(
                 items=items, next_cursor=end if items and end < total else None, total=total

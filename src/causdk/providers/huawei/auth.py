@@ -13,7 +13,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from causdk._flow import Attempt, Exchange, Flow, Runtime, Sleep, call
+from causdk._flow import (
+    Attempt,
+    Exchange,
+    Flow,
+    Runtime,
+    Sleep,
+    Trace,
+    call,
+    deadline_error,
+    remaining,
+    with_budget,
+)
 from causdk._parse import unexpected
 from causdk._wire import WireRequest, WireResponse, join_url
 from causdk.errors import ConfigurationError
@@ -203,6 +214,7 @@ class IamPasswordAuth(HuaweiAuth):
         return f"{self.domain_name}/{self.user_name}"
 
     def signer(self, rt: Runtime) -> Flow[RequestSigner]:
+        rt = with_budget(rt)
         while True:
             with self._lock:
                 now, tick = rt.clock.now(), rt.clock.monotonic()
@@ -212,6 +224,8 @@ class IamPasswordAuth(HuaweiAuth):
                 if not fetching or tick - self._fetch_started > self._STALE_FETCH:  # type: ignore[operator]
                     self._fetch_started = tick
                     break
+            if remaining(rt) <= self._WAIT_STEP:
+                raise deadline_error(rt, "token", Trace(), "another call's token fetch is late")
             yield Sleep(self._WAIT_STEP)  # another call is fetching: wait for its token
         try:
             issued: _IssuedToken = yield from call(rt, self._token_exchange())
