@@ -17,14 +17,16 @@ from causdk._version import __version__
 
 if TYPE_CHECKING:
     from causdk._redact import RedactingFilter
-    from causdk.client import AsyncCARevoker, CARevoker
+    from causdk.client import AsyncCARevoker, CARevoker, RevokeManyInterrupted
     from causdk.clock import Clock, SystemClock
     from causdk.errors import (
         APIError,
         AuthenticationError,
         BadRequestError,
         CausdkError,
+        ClientClosedError,
         ConfigurationError,
+        DeadlineExceededError,
         InvalidStateError,
         NotFoundError,
         PermissionDeniedError,
@@ -53,14 +55,16 @@ if TYPE_CHECKING:
     from causdk.settings import ClientSettings, RetrySettings
 
 _EXPORTS = {
-    "causdk.client": ("AsyncCARevoker", "CARevoker"),
+    "causdk.client": ("AsyncCARevoker", "CARevoker", "RevokeManyInterrupted"),
     "causdk.clock": ("Clock", "SystemClock"),
     "causdk.errors": (
         "APIError",
         "AuthenticationError",
         "BadRequestError",
         "CausdkError",
+        "ClientClosedError",
         "ConfigurationError",
+        "DeadlineExceededError",
         "InvalidStateError",
         "NotFoundError",
         "PermissionDeniedError",
@@ -106,9 +110,11 @@ __all__ = [
     "Capabilities",
     "CausdkError",
     "CertificateAuthority",
+    "ClientClosedError",
     "ClientSettings",
     "Clock",
     "ConfigurationError",
+    "DeadlineExceededError",
     "GcraLimiter",
     "HuaweiRevoker",
     "IdempotencyKind",
@@ -123,6 +129,7 @@ __all__ = [
     "RevocationOutcome",
     "RevocationReason",
     "RevocationResult",
+    "RevokeManyInterrupted",
     "Secret",
     "ServerError",
     "SystemClock",

@@ -1,9 +1,12 @@
-"""Every socket read, write and connect of a call ends by the call's deadline.
+"""Every socket read, write and connect of a call ends by the call's deadline; and the moment a
+request really leaves is known.
 
 httpx's timeouts bound each read, not the call: a server that trickles one byte a second (in
 its headers or its body) never trips a read timeout. So each pool's network backend is wrapped:
 before any I/O it cuts the timeout to what is left until :data:`DEADLINE`, which the runner sets
-(per thread and per asyncio task, as a context variable) around each request.
+(per thread and per asyncio task, as a context variable) around each request. The first write
+of a request is noted in :data:`DEPARTURE`, so that the rate limiter learns when a request left
+late (a new connection's set-up) rather than when its slot said.
 """
 
 from __future__ import annotations
@@ -18,6 +21,24 @@ import httpcore
 
 DEADLINE: ContextVar[float] = ContextVar("causdk_deadline", default=math.inf)
 """When the request under way must be done, on ``time.monotonic()``."""
+
+
+class Departure:
+    """When the request under way wrote its first byte, on ``time.monotonic()``."""
+
+    __slots__ = ("at",)
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+
+
+DEPARTURE: ContextVar[Departure | None] = ContextVar("causdk_departure", default=None)
+
+
+def _note_departure() -> None:
+    departure = DEPARTURE.get()
+    if departure is not None and departure.at is None:
+        departure.at = time.monotonic()
 
 
 def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
@@ -37,6 +58,7 @@ class _Stream(httpcore.NetworkStream):
         return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        _note_departure()
         self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
@@ -60,6 +82,7 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
         return await self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        _note_departure()
         await self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
 
     async def aclose(self) -> None:

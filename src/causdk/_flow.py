@@ -170,6 +170,7 @@ def call(rt: Runtime, exchange: Exchange[T], trace: Trace | None = None) -> Flow
 
 
 def _attempt(rt: Runtime, exchange: Exchange[T], trace: Trace) -> Flow[T]:
+    slot = None
     if rt.limiter is not None:
         slot = rt.limiter.reserve(max_wait=remaining(rt))
         if slot is None:
@@ -191,6 +192,8 @@ def _attempt(rt: Runtime, exchange: Exchange[T], trace: Trace) -> Flow[T]:
     except TransportError as exc:
         trace.ambiguous = trace.ambiguous or exc.may_have_been_sent
         raise exc.in_context(rt.provider, exchange.action) from exc.__cause__
+    if slot is not None and response.departed_after is not None:
+        rt.limiter.departed(slot, started + response.departed_after)  # type: ignore[union-attr]
     if logger.isEnabledFor(logging.DEBUG):
         latency_ms = (rt.clock.monotonic() - started) * 1000
         logger.debug(

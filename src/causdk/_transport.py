@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import httpx
 
 from causdk._body import BodyReader
-from causdk._deadline import DEADLINE, bound_backend
+from causdk._deadline import DEADLINE, DEPARTURE, Departure, bound_backend
 from causdk._flow import Driver, Effect, Flow, Send, Sleep, Stopped
 from causdk._redact import RedactingFilter, redact_url
 from causdk._version import __version__
@@ -259,10 +259,35 @@ def _lower(headers: httpx.Headers) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items()}
 
 
-def _answer(response: httpx.Response, reader: BodyReader) -> WireResponse:
+@contextmanager
+def _in_flight(send: Send) -> Iterator[_Sending]:
+    """The request's deadline and departure note, for the network backend (:mod:`_deadline`)."""
+    sending = _Sending()
+    deadline = DEADLINE.set(sending.started + send.timeout)
+    departure = DEPARTURE.set(sending)
+    try:
+        yield sending
+    finally:
+        DEPARTURE.reset(departure)
+        DEADLINE.reset(deadline)
+
+
+class _Sending(Departure):
+    __slots__ = ("started",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = time.monotonic()
+
+
+def _answer(response: httpx.Response, reader: BodyReader, sending: _Sending) -> WireResponse:
     body = reader.finish()
     return WireResponse(
-        response.status_code, _lower(response.headers), body, problem=reader.problem
+        response.status_code,
+        _lower(response.headers),
+        body,
+        problem=reader.problem,
+        departed_after=None if sending.at is None else sending.at - sending.started,
     )
 
 
@@ -289,21 +314,17 @@ class SyncRunner(_Runner):
         if isinstance(effect, Sleep):
             self._clock.sleep(effect.seconds)
             return None
-        token = DEADLINE.set(time.monotonic() + effect.timeout)
-        try:
-            with _capture_transport_errors() as captured:
-                response = self._client.send(self._request(effect), stream=True)
-                try:
-                    reader = self._reader(response)
-                    for chunk in response.iter_raw():
-                        if not reader.feed(chunk):
-                            break  # closing unread closes the connection too
-                finally:
-                    response.close()
-                return _answer(response, reader)
-            return captured.error
-        finally:
-            DEADLINE.reset(token)
+        with _in_flight(effect) as departure, _capture_transport_errors() as captured:
+            response = self._client.send(self._request(effect), stream=True)
+            try:
+                reader = self._reader(response)
+                for chunk in response.iter_raw():
+                    if not reader.feed(chunk):
+                        break  # closing unread closes the connection too
+            finally:
+                response.close()
+            return _answer(response, reader, departure)
+        return captured.error
 
     def close(self) -> None:
         self._closed = True
@@ -330,21 +351,17 @@ class AsyncRunner(_Runner):
         if isinstance(effect, Sleep):
             await self._clock.sleep_async(effect.seconds)
             return None
-        token = DEADLINE.set(time.monotonic() + effect.timeout)
-        try:
-            with _capture_transport_errors() as captured:
-                response = await self._client.send(self._request(effect), stream=True)
-                try:
-                    reader = self._reader(response)
-                    async for chunk in response.aiter_raw():
-                        if not reader.feed(chunk):
-                            break
-                finally:
-                    await response.aclose()
-                return _answer(response, reader)
-            return captured.error
-        finally:
-            DEADLINE.reset(token)
+        with _in_flight(effect) as departure, _capture_transport_errors() as captured:
+            response = await self._client.send(self._request(effect), stream=True)
+            try:
+                reader = self._reader(response)
+                async for chunk in response.aiter_raw():
+                    if not reader.feed(chunk):
+                        break
+            finally:
+                await response.aclose()
+            return _answer(response, reader, departure)
+        return captured.error
 
     async def aclose(self) -> None:
         self._closed = True

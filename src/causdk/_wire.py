@@ -42,7 +42,7 @@ class WireRequest(NamedTuple):
 class WireResponse:
     """An HTTP response as received; header names are lower case."""
 
-    __slots__ = ("_json", "body", "headers", "problem", "status_code")
+    __slots__ = ("_json", "body", "departed_after", "headers", "problem", "status_code")
 
     def __init__(
         self,
@@ -51,12 +51,15 @@ class WireResponse:
         body: bytes = b"",
         *,
         problem: str | None = None,
+        departed_after: float | None = None,
     ) -> None:
         self.status_code = status_code
         self.headers: Mapping[str, str] = headers if headers is not None else {}
         self.body = body
         self.problem = problem
         """Why the body could not be read whole (over the size cap, corrupt), if it could not."""
+        self.departed_after = departed_after
+        """Seconds from the send until the request's first byte left (None: not measured)."""
         self._json: Any = _UNPARSED
 
     def json_object(self) -> dict[str, Any] | None:

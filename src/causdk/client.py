@@ -152,7 +152,17 @@ class _RevokerCore:
             # can tell. Success only if it shows the CA revoked; otherwise the failure stands.
             logger.info("%s revoke %s: %s after an ambiguous attempt; reading the CA back",
                         rt.provider, ca_id, type(failure).__name__)  # fmt: skip
-            if not (yield from self._reads_revoked(rt, ca_id)):
+            try:
+                revoked = yield from self._reads_revoked(rt, ca_id, quiet=False)
+            except DeadlineExceededError as late:
+                raise DeadlineExceededError(
+                    f"{rt.provider} revoke {ca_id}: no time left to read the CA back",
+                    deadline=rt.deadline,
+                    attempts=trace.attempts,
+                    may_have_been_sent=True,
+                    last_error=failure,
+                ) from late
+            if not revoked:
                 raise
             return RevocationResult(
                 **result,  # type: ignore[arg-type]
@@ -173,12 +183,15 @@ class _RevokerCore:
             confirmed_by_read=confirmed,
         )
 
-    def _reads_revoked(self, rt: Runtime, ca_id: str) -> Flow[bool]:
-        """True only when a read of the CA succeeds and shows it revoked."""
+    def _reads_revoked(self, rt: Runtime, ca_id: str, *, quiet: bool = True) -> Flow[bool]:
+        """True only when a read of the CA succeeds and shows it revoked. A read that runs out
+        of time raises unless ``quiet``; any other failed read is False."""
         try:
             ca = yield from self.adapter.get(rt, ca_id)
         except CausdkError as error:
             logger.warning("%s read of %s failed: %s", rt.provider, ca_id, error)
+            if isinstance(error, DeadlineExceededError) and not quiet:
+                raise
             return False
         if not ca.is_revoked:
             logger.warning("%s read of %s shows %s, not revoked", rt.provider, ca_id, ca.raw_status)

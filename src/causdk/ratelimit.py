@@ -21,13 +21,18 @@ __all__ = ["GcraLimiter", "RateLimiter", "Reservation", "shared_limiter"]
 
 DEFAULT_MARGIN = 0.02
 """Slots are spaced 2% wider than ``1/rate``: send time is not arrival time."""
+LATE_TOLERANCE = 0.005
+"""A request leaving up to this late is jitter that the margin absorbs; later, the schedule
+moves (a new connection's TCP and TLS set-up can take a round trip or three)."""
 
 
 class Reservation(NamedTuple):
-    """A slot taken: send at ``at`` (on the limiter's clock), that is after ``wait`` seconds."""
+    """A slot taken: send at ``at`` (on the limiter's clock), that is after ``wait`` seconds.
+    ``seq`` is its place in the limiter's sequence of slots."""
 
     at: float
     wait: float
+    seq: int = 0
 
 
 @runtime_checkable
@@ -42,6 +47,10 @@ class RateLimiter(Protocol):
         """Give back a slot that will not be used (its call was cancelled), so that it delays
         nobody."""
 
+    def departed(self, reservation: Reservation, at: float) -> None:
+        """The request of ``reservation`` left at ``at``, maybe later than its slot (a new
+        connection's set-up): later slots must keep their distance from when it really left."""
+
 
 class GcraLimiter:
     """A thread-safe GCRA limiter with no burst, shared by threads and asyncio tasks alike."""
@@ -52,7 +61,8 @@ class GcraLimiter:
         self._clock = clock or SystemClock()
         self._lock = threading.Lock()
         self._tat = float("-inf")  # the theoretical arrival time of the next free slot
-        self._freed: list[float] = []  # future slots given back, sorted: taken first
+        self._freed: list[tuple[float, int]] = []  # future slots given back, sorted: taken first
+        self._issued = 0  # slots handed out so far: the next one's index
         self.rate = rate
         self.margin = margin
         self._interval = (1.0 / rate) * (1.0 + margin)
@@ -73,29 +83,38 @@ class GcraLimiter:
         now = self._clock.monotonic()
         with self._lock:
             # A given-back slot that has passed cannot be used late: it would crowd the next.
-            del self._freed[: bisect.bisect_left(self._freed, now)]
+            del self._freed[: bisect.bisect_left(self._freed, (now, -1))]
             if self._freed:
-                start = self._freed[0]
+                start, index = self._freed[0]
                 if start - now > max_wait:
                     return None
                 del self._freed[0]
-                return Reservation(start, start - now)
+                return Reservation(start, start - now, index)
             start = max(self._tat, now)
             if start - now > max_wait:
                 return None
             self._tat = start + self._interval
-        return Reservation(start, start - now)
+            index, self._issued = self._issued, self._issued + 1
+        return Reservation(start, start - now, index)
 
     def release(self, reservation: Reservation) -> None:
         with self._lock:
             if math.isclose(reservation.at + self._interval, self._tat, abs_tol=1e-9):
                 self._tat = reservation.at  # the last slot: the schedule shrinks back
                 while self._freed and math.isclose(
-                    self._freed[-1] + self._interval, self._tat, abs_tol=1e-9
+                    self._freed[-1][0] + self._interval, self._tat, abs_tol=1e-9
                 ):
-                    self._tat = self._freed.pop()
+                    self._tat = self._freed.pop()[0]
             else:  # a slot inside the schedule: the next caller takes it
-                bisect.insort(self._freed, reservation.at)
+                bisect.insort(self._freed, (reservation.at, reservation.seq))
+
+    def departed(self, reservation: Reservation, at: float) -> None:
+        if at - reservation.at <= LATE_TOLERANCE:
+            return
+        with self._lock:
+            # The k-th slot handed out after this one must stand k intervals after ``at``.
+            later = self._issued - reservation.seq
+            self._tat = max(self._tat, at + later * self._interval)
 
     def __repr__(self) -> str:
         return f"GcraLimiter(rate={self.rate}, margin={self.margin})"

@@ -16,7 +16,7 @@ import click
 
 from causdk._redact import RedactingFilter
 from causdk._table import render_table
-from causdk.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from causdk.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from causdk.cli._render import (
     ca_json,
     ca_row,
@@ -26,7 +26,7 @@ from causdk.cli._render import (
     outcome_row,
     short_error,
 )
-from causdk.client import CARevoker
+from causdk.client import CARevoker, RevokeManyInterrupted
 from causdk.errors import CausdkError, ConfigurationError, ValidationError
 from causdk.factory import create_revoker
 from causdk.models import CAStatus, CertificateAuthority, RevocationOutcome, RevocationReason
@@ -131,10 +131,15 @@ def read_ids(ids: Iterable[str], source: IO[str] | None) -> list[str]:
     """Ids from the arguments and a file (one per line; blank lines and # comments skipped)."""
     collected = [i.strip() for i in ids]
     if source is not None:
-        for line in source:
-            text = line.split("#", 1)[0].strip()
-            if text:
-                collected.append(text)
+        try:
+            for line in source:
+                text = line.split("#", 1)[0].strip()
+                if text:
+                    collected.append(text)
+        except UnicodeDecodeError:
+            raise ValidationError("the --from-file input is not UTF-8 text.") from None
+        except OSError as exc:
+            raise ValidationError(f"the --from-file input cannot be read: {exc}.") from None
     return collected
 
 
@@ -145,7 +150,8 @@ def cli() -> None:
 
     Credentials come from the environment and the providers' files, as in the SDK (see the
     README); secrets are never taken as arguments (use --ask-secret for a hidden prompt).
-    Exit codes: 0 all succeeded, 1 some CA failed, 2 usage or configuration error.
+    Exit codes: 0 all succeeded, 1 some CA failed, 2 usage or configuration error, 130
+    interrupted (Ctrl-C: what settled, what is unsettled and what was not attempted is listed).
     """
 
 
@@ -187,7 +193,18 @@ def revoke(
             sys.exit(_dry_run(revoker, ids, concurrency, as_json))
         if not yes:
             _confirm(provider, ids, reading_ids_from_stdin=source is sys.stdin)
-        outcomes = _revoke_with_progress(revoker, ids, reason, concurrency)
+        try:
+            outcomes = _revoke_with_progress(revoker, ids, reason, concurrency)
+        except RevokeManyInterrupted as stop:
+            _report(stop.outcomes, as_json)
+            _report_interrupted(stop)
+            sys.exit(EXIT_INTERRUPTED)
+    failed = _report(outcomes, as_json)
+    sys.exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def _report(outcomes: list[RevocationOutcome], as_json: bool) -> int:
+    """The table (or JSON lines) of what settled; each failure on stderr. Returns the failures."""
     failed = [o for o in outcomes if not o.ok]
     if as_json:
         for outcome in outcomes:
@@ -198,7 +215,15 @@ def revoke(
         click.echo(f"\n{len(outcomes) - len(failed)} revoked, {len(failed)} failed")
     for outcome in failed:
         click.echo(f"failed: {outcome.ca_id}: {short_error(outcome.error)}", err=True)  # type: ignore[arg-type]
-    sys.exit(EXIT_FAILED if failed else EXIT_OK)
+    return len(failed)
+
+
+def _report_interrupted(stop: RevokeManyInterrupted) -> None:
+    click.echo(f"interrupted: nothing more was sent. {stop}", err=True)
+    for ca_id in stop.unsettled:
+        click.echo(f"unsettled (sent, no answer yet; check its status): {ca_id}", err=True)
+    for ca_id in stop.not_attempted:
+        click.echo(f"not attempted: {ca_id}", err=True)
 
 
 def _confirm(provider: str, ids: list[str], *, reading_ids_from_stdin: bool) -> None:

@@ -9,7 +9,7 @@ from typing import TypedDict
 
 from typing_extensions import Unpack
 
-from causdk._config import check_endpoint, first_env
+from causdk._config import check_endpoint, first_env, insecure_http_allowed
 from causdk.client import AsyncCARevoker, CARevoker, ShellOptions, open_shell
 from causdk.providers.alibaba.adapter import AlibabaAdapter
 from causdk.providers.alibaba.credentials import AlibabaCredentials, resolve_credentials
@@ -49,6 +49,7 @@ def build_adapter(
     from causdk._transport import user_agent
 
     env = os.environ if env is None else env
+    settings = settings or ClientSettings()
     credentials = options.get("credentials") or resolve_credentials(
         access_key_id=options.get("access_key_id"),
         access_key_secret=options.get("access_key_secret"),
@@ -59,14 +60,15 @@ def build_adapter(
     )
     endpoint = options.get("endpoint") or _env(env, "ALIBABA_CLOUD_CAS_ENDPOINT")
     if endpoint:
-        endpoint = check_endpoint(endpoint)
+        allow = insecure_http_allowed(settings.allow_insecure_http, env)
+        endpoint = check_endpoint(endpoint, allow_insecure_http=allow)
     else:
         region = options.get("region") or _env(env, "ALIBABA_CLOUD_REGION_ID") or DEFAULT_REGION
         endpoint = endpoint_for(region)
     return AlibabaAdapter(
         credentials,
         endpoint=endpoint,
-        user_agent=user_agent(settings or ClientSettings()),
+        user_agent=user_agent(settings),
         signature_version=SignatureVersion(options.get("signature_version", SignatureVersion.V3)),
         account_id=options.get("account_id") or _env(env, "ALIBABA_CLOUD_ACCOUNT_ID"),
     )

@@ -16,10 +16,12 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from causdk._config import first_env, tried
+from causdk._redact import shown
 from causdk.errors import ConfigurationError
 from causdk.secret import Secret
 
@@ -43,7 +45,12 @@ class AlibabaCredentials(BaseModel):
     """Where they came from, e.g. ``env`` or ``file:~/.alibabacloud/credentials.ini[default]``."""
 
 
-def _make(key_id: str, secret: str, token: str | None, source: str) -> AlibabaCredentials:
+def _make(key_id: Any, secret: Any, token: Any, source: str) -> AlibabaCredentials:
+    for name, value in (("access_key_id", key_id), ("access_key_secret", secret)):
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigurationError(f"{source}: {name} must be a non-empty string.")
+    if token is not None and not isinstance(token, str):
+        raise ConfigurationError(f"{source}: the security token must be a string.")
     return AlibabaCredentials(
         access_key_id=key_id,
         access_key_secret=Secret(secret),
@@ -98,6 +105,23 @@ def resolve_credentials(
     return found
 
 
+def read_text_file(path: Path) -> str:
+    """A config file's text; a one-line ConfigurationError (never its content) otherwise."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{path} is not UTF-8 text.") from None
+    except OSError as exc:
+        raise ConfigurationError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+
+
+def _where(exc: configparser.Error) -> str:
+    lineno = getattr(exc, "lineno", None)
+    if lineno is None and isinstance(exc, configparser.ParsingError) and exc.errors:
+        lineno = exc.errors[0][0]
+    return f" (line {lineno})" if lineno else ""
+
+
 def _from_ini(
     env: Mapping[str, str], home: Path, section: str, steps: list[str]
 ) -> AlibabaCredentials | None:
@@ -113,16 +137,19 @@ def _from_ini(
             continue
         parser = configparser.ConfigParser(inline_comment_prefixes=("#", ";"), interpolation=None)
         try:
-            parser.read(path, encoding="utf-8")
+            parser.read_string(read_text_file(path), source=str(path))
         except configparser.Error as exc:
-            raise ConfigurationError(f"{path} is not a valid INI file: {exc}") from None
+            # configparser quotes the offending line, which may hold a secret: give its number.
+            raise ConfigurationError(f"{path} is not a valid INI file{_where(exc)}.") from None
         if not parser.has_section(section):
             steps.append(f"{path}: no [{section}] section")
             continue
         values = parser[section]
         kind = values.get("type", "access_key")
         if kind != "access_key":
-            steps.append(f"{path} [{section}]: type {kind!r} is not supported (use access_key)")
+            steps.append(
+                f"{path} [{section}]: type {shown(kind)} is not supported (use access_key)"
+            )
             continue
         key_id, secret = values.get("access_key_id"), values.get("access_key_secret")
         if not (key_id and secret):
@@ -138,18 +165,21 @@ def _from_cli_config(
     if not path.is_file():
         steps.append(f"{path}: no such file")
         return None
+    text = read_text_file(path)
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
+        config = json.loads(text)
         name = profile or config.get("current") or "default"
         entry = next((p for p in config.get("profiles", []) if p.get("name") == name), None)
-    except (ValueError, AttributeError, TypeError):
-        raise ConfigurationError(f"{path} is not a valid aliyun CLI config") from None
+    except (ValueError, AttributeError, TypeError, RecursionError):
+        raise ConfigurationError(f"{path} is not a valid aliyun CLI config.") from None
+    if not isinstance(name, str) or not isinstance(entry, dict | None):
+        raise ConfigurationError(f"{path} is not a valid aliyun CLI config.")
     if entry is None:
         steps.append(f"{path}: no profile {name!r}")
         return None
     mode = entry.get("mode", "AK")
     if mode not in ("AK", "StsToken"):
-        steps.append(f"{path} profile {name!r}: mode {mode!r} is not supported (AK, StsToken)")
+        steps.append(f"{path} profile {name!r}: mode {shown(mode)} is not supported (AK, StsToken)")
         return None
     key_id, secret = entry.get("access_key_id"), entry.get("access_key_secret")
     if not (key_id and secret):

@@ -45,9 +45,14 @@ def build_adapter(
     from causdk._transport import user_agent
 
     env = os.environ if env is None else env
-    agent = user_agent(settings or ClientSettings())
+    settings = settings or ClientSettings()
+    agent = user_agent(settings)
     ccm, iam, region = resolve_endpoints(
-        options.get("region"), options.get("endpoint"), options.get("iam_endpoint"), env
+        options.get("region"),
+        options.get("endpoint"),
+        options.get("iam_endpoint"),
+        env,
+        allow_insecure_http=settings.allow_insecure_http,
     )
     resolved = resolve_auth(
         auth=options.get("auth"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from causdk._config import check_endpoint, check_region, first_env, tried
+from causdk._config import check_endpoint, check_region, first_env, insecure_http_allowed, tried
 from causdk.errors import ConfigurationError
 from causdk.providers.huawei.auth import AkSkAuth, HuaweiAuth, IamPasswordAuth, TokenAuth
 
@@ -38,14 +38,20 @@ def iam_endpoint_for(region: str) -> str:
 
 
 def resolve_endpoints(
-    region: str | None, endpoint: str | None, iam_endpoint: str | None, env: Mapping[str, str]
+    region: str | None,
+    endpoint: str | None,
+    iam_endpoint: str | None,
+    env: Mapping[str, str],
+    *,
+    allow_insecure_http: bool = False,
 ) -> tuple[str, str | None, str | None]:
     """(CCM endpoint, IAM endpoint or None, region or None)."""
+    allow = insecure_http_allowed(allow_insecure_http, env)
     region = region or _env(env, "HUAWEICLOUD_SDK_REGION")
     endpoint = endpoint or _env(env, "CAUSDK_HUAWEI_ENDPOINT")
     iam_endpoint = iam_endpoint or _env(env, "CAUSDK_HUAWEI_IAM_ENDPOINT")
     if endpoint:
-        ccm = check_endpoint(endpoint)
+        ccm = check_endpoint(endpoint, allow_insecure_http=allow)
     elif region:
         ccm = endpoint_for(region)
     else:
@@ -54,7 +60,7 @@ def resolve_endpoints(
             "or set HUAWEICLOUD_SDK_REGION or CAUSDK_HUAWEI_ENDPOINT"
         )
     if iam_endpoint:
-        iam: str | None = check_endpoint(iam_endpoint)
+        iam: str | None = check_endpoint(iam_endpoint, allow_insecure_http=allow)
     else:
         iam = iam_endpoint_for(region) if region else None
     return ccm, iam, region
