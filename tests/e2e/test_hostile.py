@@ -102,9 +102,12 @@ LIARS: dict[str, Behaviour] = {
 @pytest.mark.parametrize("liar", LIARS, ids=list(LIARS))
 @pytest.mark.parametrize("call", CALLS, ids=list(CALLS))
 def test_a_lying_server_never_gives_a_success(call: str, liar: str) -> None:
-    with hostile.hostile(LIARS[liar]) as server, bounded() as spent:
-        with pytest.raises(CausdkError) as info:
-            CALLS[call](server.url)
+    with (
+        hostile.hostile(LIARS[liar]) as server,
+        bounded() as spent,
+        pytest.raises(CausdkError) as info,
+    ):
+        CALLS[call](server.url)
     # An unreadable answer is "unexpected"; a revoke that keeps meeting one runs into its
     # deadline at worst. Never anything else, never a success.
     assert isinstance(info.value, UnexpectedResponseError | DeadlineExceededError)
@@ -131,9 +134,12 @@ STALLERS: dict[str, Behaviour] = {
 
 @pytest.mark.parametrize("staller", STALLERS, ids=list(STALLERS))
 def test_a_stalling_server_is_cut_off_at_the_deadline(staller: str) -> None:
-    with hostile.hostile(STALLERS[staller]) as server, bounded() as spent:
-        with pytest.raises(DeadlineExceededError) as info:
-            huawei(server.url, deadline=2.0).revoke(HUAWEI_CA)
+    with (
+        hostile.hostile(STALLERS[staller]) as server,
+        bounded() as spent,
+        pytest.raises(DeadlineExceededError) as info,
+    ):
+        huawei(server.url, deadline=2.0).revoke(HUAWEI_CA)
     assert info.value.may_have_been_sent  # the request was written before the stall
     assert "deadline of 2s" in str(info.value)
     assert spent["seconds"] < 2.0 + SLACK
@@ -175,9 +181,12 @@ def test_the_deadline_covers_the_read_back() -> None:
             return True
         return hostile.never_answers(conn, request)
 
-    with hostile.hostile(behaviour) as server, bounded() as spent:
-        with pytest.raises(DeadlineExceededError) as info:
-            huawei(server.url).revoke(HUAWEI_CA)
+    with (
+        hostile.hostile(behaviour) as server,
+        bounded() as spent,
+        pytest.raises(DeadlineExceededError) as info,
+    ):
+        huawei(server.url).revoke(HUAWEI_CA)
     assert info.value.may_have_been_sent
     assert spent["seconds"] < DEADLINE + SLACK
 

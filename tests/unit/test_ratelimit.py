@@ -7,7 +7,6 @@ import threading
 from causdk.ratelimit import GcraLimiter, shared_limiter
 from tests.conftest import FakeClock
 
-
 RATE = 10  # the configured rate: the tests check against it, never the limiter's own interval
 
 
