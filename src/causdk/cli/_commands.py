@@ -219,7 +219,7 @@ def _report(outcomes: list[RevocationOutcome], as_json: bool) -> int:
 
 
 def _report_interrupted(stop: RevokeManyInterrupted) -> None:
-    click.echo(f"interrupted: nothing more was sent. {stop}", err=True)
+    click.echo(f"{stop}. Nothing more was sent.", err=True)
     for ca_id in stop.unsettled:
         click.echo(f"unsettled (sent, no answer yet; check its status): {ca_id}", err=True)
     for ca_id in stop.not_attempted:

@@ -132,7 +132,7 @@ def _from_ini(
         else [home / ".alibabacloud" / "credentials.ini", home / ".alibabacloud" / "credentials"]
     )
     for path in candidates:
-        if not path.is_file():
+        if not path.exists():
             steps.append(f"{path}: no such file")
             continue
         parser = configparser.ConfigParser(inline_comment_prefixes=("#", ";"), interpolation=None)
@@ -162,7 +162,7 @@ def _from_ini(
 def _from_cli_config(
     path: Path, profile: str | None, steps: list[str]
 ) -> AlibabaCredentials | None:
-    if not path.is_file():
+    if not path.exists():
         steps.append(f"{path}: no such file")
         return None
     text = read_text_file(path)
