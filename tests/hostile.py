@@ -259,9 +259,10 @@ def json_answer(payload: object, status: int = 200) -> Behaviour:
 
 
 @contextmanager
-def slow_connect_proxy(target_port: int, delay: float) -> Iterator[int]:
-    """Forward 127.0.0.1:<returned port> to ``target_port``; each new connection waits
-    ``delay`` seconds before anything passes (a connection's set-up on a real network)."""
+def slow_tls_front(target_port: int, delay: float, tls: ssl.SSLContext) -> Iterator[int]:
+    """A TLS front for 127.0.0.1:``target_port`` (plain HTTP), on 127.0.0.1:<returned port>.
+    Each new connection's TLS handshake takes ``delay`` seconds longer, as a real network's
+    TCP and TLS set-up does: the client can send its request only once it is done."""
     stop = threading.Event()
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
@@ -273,25 +274,26 @@ def slow_connect_proxy(target_port: int, delay: float) -> Iterator[int]:
         with suppress(OSError):
             dst.shutdown(socket.SHUT_WR)
 
-    def serve(client: socket.socket) -> None:
-        if stop.wait(delay):
-            client.close()
-            return
-        upstream = socket.create_connection(("127.0.0.1", target_port))
-        back = threading.Thread(target=pipe, args=(upstream, client), daemon=True)
-        back.start()
-        pipe(client, upstream)
-        back.join(timeout=30)
-        client.close()
-        upstream.close()
+    def serve(raw: socket.socket) -> None:
+        with suppress(OSError, ssl.SSLError):
+            if stop.wait(delay):
+                return
+            client = tls.wrap_socket(raw, server_side=True)
+            upstream = socket.create_connection(("127.0.0.1", target_port))
+            back = threading.Thread(target=pipe, args=(upstream, client), daemon=True)
+            back.start()
+            pipe(client, upstream)
+            back.join(timeout=30)
+            upstream.close()
+        raw.close()
 
     def accept() -> None:
         while not stop.is_set():
             try:
-                client, _ = listener.accept()
+                raw, _ = listener.accept()
             except (TimeoutError, OSError):
                 continue
-            threading.Thread(target=serve, args=(client,), daemon=True).start()
+            threading.Thread(target=serve, args=(raw,), daemon=True).start()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()

@@ -32,7 +32,8 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "liar", [hostile.captive_portal, hostile.invalid_json, hostile.error_json_200, hostile.gzip_bomb]
+    "liar",
+    [hostile.captive_portal, hostile.invalid_json, hostile.error_json_200, hostile.gzip_bomb],
 )
 def test_a_lying_server_is_never_reported_revoked(liar: hostile.Behaviour) -> None:
     with hostile.hostile(liar) as server:
@@ -120,7 +121,9 @@ def test_ctrl_c_stops_sending_and_says_what_happened(tmp_path: Path) -> None:
         assert {change.ca_id for change in emu.changes} == changed  # nothing sent after exit
     assert cli.returncode == 130, err
     revoked = {line.split()[0] for line in out.splitlines() if " revoked " in f" {line} "}
-    unsettled = {line.rsplit(" ", 1)[1] for line in err.splitlines() if line.startswith("unsettled")}
+    unsettled = {
+        line.rsplit(" ", 1)[1] for line in err.splitlines() if line.startswith("unsettled")
+    }
     not_attempted = {
         line.rsplit(" ", 1)[1] for line in err.splitlines() if line.startswith("not attempted")
     }

@@ -228,7 +228,9 @@ def test_alibaba_unreadable_answer_is_retried_with_the_same_client_token(
     )
     result = alibaba.revoke("cas-1")
     assert result.request_id == "R-2" and result.attempts == 2
-    tokens = {dict(parse_qsl(urlsplit(str(c.request.url)).query))["ClientToken"] for c in route.calls}
+    tokens = {
+        dict(parse_qsl(urlsplit(str(c.request.url)).query))["ClientToken"] for c in route.calls
+    }
     assert len(tokens) == 1
 
 

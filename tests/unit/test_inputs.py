@@ -46,9 +46,7 @@ def alibaba(account: str) -> AlibabaRevoker:
 
 @pytest.mark.parametrize("suffix", ["\n", "\r\n", " ", "\t", "\x00"])
 @respx.mock
-def test_ids_are_matched_whole(
-    huawei: HuaweiRevoker, alibaba: AlibabaRevoker, suffix: str
-) -> None:
+def test_ids_are_matched_whole(huawei: HuaweiRevoker, alibaba: AlibabaRevoker, suffix: str) -> None:
     router = respx.route().mock(return_value=httpx.Response(204))
     with pytest.raises(ValidationError):
         huawei.revoke(CA + suffix)

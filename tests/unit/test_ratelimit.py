@@ -90,3 +90,53 @@ async def test_async_tasks_get_distinct_slots_in_arrival_order(clock: FakeClock)
     assert ordered == sorted(ordered)
     gaps = [b - a for a, b in itertools.pairwise(ordered)]
     assert min(gaps) >= 1 / RATE - 1e-9
+
+
+def test_a_slot_past_max_wait_is_not_taken(clock: FakeClock) -> None:
+    limiter = GcraLimiter(RATE, clock=clock)
+    for _ in range(10):
+        limiter.reserve()
+    assert limiter.reserve(max_wait=0.5) is None  # the next slot is ~1 s away
+    assert _wait(limiter) < 1.1  # and refusing it took nothing from the schedule
+
+
+def test_released_slots_delay_nobody(clock: FakeClock) -> None:
+    limiter = GcraLimiter(RATE, clock=clock)
+    taken = [limiter.reserve() for _ in range(50)]  # 5 s of schedule
+    for reservation in taken[1:]:  # cancelled, in any order
+        assert reservation is not None
+        limiter.release(reservation)
+    assert _wait(limiter) < 2 / RATE  # right after the one slot still in use, not 5 s away
+
+
+def test_a_released_slot_inside_the_schedule_goes_to_the_next_caller(clock: FakeClock) -> None:
+    limiter = GcraLimiter(RATE, clock=clock)
+    taken = [limiter.reserve() for _ in range(5)]
+    assert taken[2] is not None
+    limiter.release(taken[2])
+    again = limiter.reserve()
+    assert again is not None and again.at == taken[2].at
+
+
+def test_a_late_departure_moves_later_slots(clock: FakeClock) -> None:
+    """Eight callers take slots at once; the first request leaves 80 ms late (a new connection).
+    The eleventh slot must still be a second after that request really left."""
+    limiter = GcraLimiter(RATE, clock=clock)
+    first, *_rest = [limiter.reserve() for _ in range(8)]
+    assert first is not None
+    limiter.departed(first, first.at + 0.08)
+    sends = [first.at + 0.08] + [r.at for r in _rest if r is not None]
+    sends += [limiter.reserve().at for _ in range(3)]  # type: ignore[union-attr]
+    assert sends[10] - sends[0] >= 1.0
+
+
+def test_small_send_jitter_does_not_slow_the_pace(clock: FakeClock) -> None:
+    limiter = GcraLimiter(RATE, clock=clock)
+    sends = []
+    for _ in range(100):
+        reservation = limiter.reserve()
+        assert reservation is not None
+        limiter.departed(reservation, reservation.at + 0.002)  # 2 ms late: within the margin
+        sends.append(reservation.at)
+        clock.sleep(reservation.wait)
+    assert (len(sends) - 1) / (sends[-1] - sends[0]) >= 9.7

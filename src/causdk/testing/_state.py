@@ -52,6 +52,9 @@ class LoggedRequest:
     account: str | None = None
     code: str | None = None
     """The error code answered, if any (e.g. ``Throttling.User``, ``PCA.10010004``)."""
+    at: float = field(default_factory=time.monotonic)
+    """When the emulator handled it, on ``time.monotonic()`` (one clock for every process on
+    the machine, so a client in another process can compare)."""
 
 
 @dataclass
