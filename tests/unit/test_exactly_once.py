@@ -67,7 +67,7 @@ def alibaba(clock: FakeClock, account: str) -> AlibabaRevoker:
 # Refusals in wordings no rule of ours knows: none says "status", "state" or "revoked".
 UNKNOWN_WORDINGS = [
     (400, "PCA.99990001", "Operation not permitted for this certificate authority."),
-    (409, "PCA.99990002", "操作失败，请稍后再试"),
+    (409, "PCA.99990002", "操作失败，请稍后再试"),  # noqa: RUF001 - a real-world wording
     (400, "PCA.99990003", "Conflict"),
 ]
 
