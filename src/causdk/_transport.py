@@ -138,15 +138,17 @@ class _PerScheme(httpx.BaseTransport, httpx.AsyncBaseTransport):
             return pool
 
     def _make_pool(self, scheme: str, proxy: str | None) -> Any:
-        needs_tls = scheme == "https" or (proxy or "").startswith("https:")
-        context = self._ssl_context() if needs_tls else None
+        tls_proxy = (proxy or "").startswith("https:")
+        context = self._ssl_context() if scheme == "https" or tls_proxy else None
         kind = httpx.AsyncHTTPTransport if self._asynchronous else httpx.HTTPTransport
         try:
             pool = kind(
                 verify=context if context is not None else False,
                 trust_env=False,
                 limits=_LIMITS,
-                proxy=httpx.Proxy(proxy, ssl_context=context) if proxy else None,
+                proxy=httpx.Proxy(proxy, ssl_context=context if tls_proxy else None)
+                if proxy
+                else None,
             )
         except (ImportError, ValueError, httpx.InvalidURL) as exc:
             raise ConfigurationError(f"cannot use proxy {redact_url(proxy or '')}: {exc}") from None
