@@ -67,8 +67,8 @@ def check_endpoint(endpoint: str, *, allow_insecure_http: bool = False) -> str:
     try:
         parts = urlsplit(endpoint)
         host, _port = parts.hostname, parts.port
-    except ValueError:
-        host = None
+    except ValueError:  # a bad IPv6 literal or port
+        raise ConfigurationError(f"endpoint {display} is not an http(s) URL of a host.") from None
     if parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment:
         raise ConfigurationError(f"endpoint {display} is not an http(s) URL of a host.")
     if parts.scheme == "http" and not _is_loopback(host) and not allow_insecure_http:
@@ -77,7 +77,7 @@ def check_endpoint(endpoint: str, *, allow_insecure_http: bool = False) -> str:
             f"would travel in clear. Use https://, or opt in with "
             f"ClientSettings(allow_insecure_http=True) or {INSECURE_HTTP_ENV}=1."
         )
-    return endpoint.rstrip("/")
+    return f"{parts.scheme}://{endpoint.split('://', 1)[1]}".rstrip("/")
 
 
 def tried(steps: list[str]) -> str:

@@ -31,10 +31,15 @@ from causdk.settings import ClientSettings
 
 T = TypeVar("T")
 
-# httpx logs each request's full URL at INFO; a V1-signed URL carries Signature=...
-_httpx_logger = logging.getLogger("httpx")
-if not any(isinstance(f, RedactingFilter) for f in _httpx_logger.filters):
-    _httpx_logger.addFilter(RedactingFilter())
+# httpx logs each request's full URL at INFO (a V1-signed URL carries Signature=...), and
+# httpcore logs response headers at DEBUG (IAM's X-Subject-Token). A filter on a logger does not
+# see its children's records, so each logger that writes gets one.
+_HTTP_LOGGERS = ("httpx", "httpcore.connection", "httpcore.http11",
+                 "httpcore.http2", "httpcore.proxy", "httpcore.socks")  # fmt: skip
+for _name in _HTTP_LOGGERS:
+    _logger = logging.getLogger(_name)
+    if not any(isinstance(f, RedactingFilter) for f in _logger.filters):
+        _logger.addFilter(RedactingFilter())
 
 # Connection never made: the request surely did not reach the server.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)

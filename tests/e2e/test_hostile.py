@@ -8,6 +8,7 @@ limits, not speed figures: speed lives in the benchmarks.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import tracemalloc
 import uuid
@@ -258,3 +259,50 @@ async def test_slots_of_cancelled_calls_delay_nobody() -> None:
     assert reservation is not None
     assert sent <= 3
     assert reservation.wait <= 1 / 10 + 1e-6
+
+
+def _endless_pages(same_page: bool) -> Behaviour:
+    """Huawei list pages that never end: a fresh CA on each (or the same page each time)."""
+    served = [0]
+
+    def behaviour(conn: Conn, request: Request) -> bool:
+        served[0] += 1
+        n = 0 if same_page else served[0]
+        record = {"ca_id": f"{n:08x}-0123-4567-89ab-0123456789ab", "status": "ACTIVED"}
+        body = {"total": 10**9, "certificate_authorities": [record]}
+        conn.answer(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
+        return True
+
+    return behaviour
+
+
+def test_a_listing_that_never_ends_stops_at_max_pages() -> None:
+    with hostile.hostile(_endless_pages(same_page=False)) as server:
+        revoker = huawei(server.url, max_pages=40)
+        seen = []
+        with pytest.raises(UnexpectedResponseError, match="max_pages"):
+            for ca in revoker.list(page_size=1):
+                seen.append(ca.id)
+        assert len(server.requests) == 40
+    assert len(seen) == 40 and len(set(seen)) == 40
+
+
+def test_a_listing_that_makes_no_progress_stops_at_once() -> None:
+    with hostile.hostile(_endless_pages(same_page=True)) as server:
+        with pytest.raises(UnexpectedResponseError, match="nothing new"):
+            list(huawei(server.url).list(page_size=1))
+        assert len(server.requests) == 2
+
+
+def test_the_cli_list_against_an_endless_listing_ends() -> None:
+    from click.testing import CliRunner
+
+    from causdk.cli import _commands
+
+    with hostile.hostile(_endless_pages(same_page=False)) as server:
+        env = {"CAUSDK_HUAWEI_ENDPOINT": server.url, "CAUSDK_HUAWEI_AUTH_TOKEN": TOKEN}
+        result = CliRunner().invoke(_commands.cli, ["list", "huawei"], env=env)
+        requests = len(server.requests)
+    assert result.exit_code == 1
+    assert "max_pages" in result.output
+    assert requests == 1000  # the default cap: 50,000 CAs at 50 a page

@@ -96,7 +96,9 @@ def tls_server(authority: trustme.CA) -> Iterator[hostile.HostileServer]:
     """A Huawei stand-in over TLS whose certificate only the test CA vouches for."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert("127.0.0.1").configure_cert(context)
-    with hostile.hostile(hostile.answers(204, headers={"X-Request-Id": "tls-ok"}), tls=context) as s:
+    with hostile.hostile(
+        hostile.answers(204, headers={"X-Request-Id": "tls-ok"}), tls=context
+    ) as s:
         yield s
 
 

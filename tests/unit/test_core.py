@@ -117,6 +117,17 @@ def test_import_causdk_is_cheap() -> None:
     assert json.loads(out.stdout) == []  # the models need pydantic; the transport waits
 
 
+def test_the_pytest_plugin_imports_nothing_heavy() -> None:
+    """pytest loads the plugin in every run of an environment with causdk installed."""
+    code = (
+        "import sys, json, causdk.testing.pytest_plugin;"
+        "print(json.dumps(sorted(m for m in ('httpx', 'pydantic', 'h11', 'causdk.testing._emulator')"
+        " if m in sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == []
+
+
 def test_library_logs_nothing_unless_asked() -> None:
     logger = logging.getLogger("causdk")
     assert any(isinstance(h, logging.NullHandler) for h in logger.handlers)
