@@ -279,10 +279,10 @@ def _endless_pages(same_page: bool) -> Behaviour:
 def test_a_listing_that_never_ends_stops_at_max_pages() -> None:
     with hostile.hostile(_endless_pages(same_page=False)) as server:
         revoker = huawei(server.url, max_pages=40)
-        seen = []
+        seen: list[str] = []
+        listing = revoker.list(page_size=1)
         with pytest.raises(UnexpectedResponseError, match="max_pages"):
-            for ca in revoker.list(page_size=1):
-                seen.append(ca.id)
+            seen.extend(ca.id for ca in listing)
         assert len(server.requests) == 40
     assert len(seen) == 40 and len(set(seen)) == 40
 

@@ -6,6 +6,7 @@ through every fault, DEBUG logging on a root handler (httpx and httpcore include
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import subprocess
@@ -93,9 +94,10 @@ def captured() -> Iterator[Captured]:
 def _echo_credentials(conn: Conn, request: Request) -> bool:
     """A server that echoes the request's credentials back in its error, as some gateways do."""
     echoed = " ".join(f"{k}={v}" for k, v in request.headers.items()) + " " + request.path
-    echoed += " " + request.body.decode("utf-8", "replace").replace('"', "'")
-    body = ('{"error_code": "APIGW.0301", "error_msg": "bad auth: %s", "Code": "InvalidAccessKeyId",'
-            ' "Message": "bad: %s", "RequestId": "R"}') % (echoed, echoed)  # fmt: skip
+    echoed += " " + request.body.decode("utf-8", "replace")
+    body = json.dumps({"error_code": "APIGW.0301", "error_msg": f"bad auth: {echoed}",
+                       "Code": "InvalidAccessKeyId", "Message": f"bad: {echoed}",
+                       "RequestId": "R"})  # fmt: skip
     conn.answer(401, body.encode(), {"Content-Type": "application/json"})
     return True
 
