@@ -163,7 +163,7 @@ def call(rt: Runtime, exchange: Exchange[T], trace: Trace | None = None) -> Flow
                 yield Sleep(policy.take_wait())
                 result = yield from _attempt(rt, exchange, trace)
     except CausdkError as last:
-        if policy.out_of_time:
+        if policy.out_of_time or remaining(rt) <= 0:
             raise deadline_error(rt, exchange.action, trace, "retries stopped", last) from last
         raise
     return result

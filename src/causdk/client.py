@@ -502,7 +502,12 @@ class AsyncCARevoker(_Shell):
     async def revoke_many(
         self, ca_ids: Iterable[str], **options: Unpack[RevokeManyOptions]
     ) -> builtins.list[RevocationOutcome]:
-        """Revoke several CAs concurrently; see :meth:`CARevoker.revoke_many`."""
+        """Revoke several CAs concurrently; see :meth:`CARevoker.revoke_many`.
+
+        Cancelled (the task, or Ctrl-C under ``asyncio.run``), it sends nothing more and raises
+        ``CancelledError`` as asyncio code expects: a call waiting for its rate-limit slot gives
+        the slot back, and each outcome that settled before was passed to ``on_outcome``.
+        """
         import asyncio  # async callers have it loaded already
 
         ids, why, workers = self._core.plan_many(ca_ids, options)

@@ -258,7 +258,7 @@ async def test_slots_of_cancelled_calls_delay_nobody() -> None:
     reservation = shared_limiter("alibaba", account, 10).reserve()
     assert reservation is not None
     assert sent <= 3
-    assert reservation.wait <= 1 / 10 + 1e-6
+    assert reservation.wait < 2 / 10  # one slot away at most, not the 5 s of cancelled ones
 
 
 def _endless_pages(same_page: bool) -> Behaviour:
