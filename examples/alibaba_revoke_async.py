@@ -1,29 +1,45 @@
 """Revoke several Alibaba Cloud private CAs concurrently, held to the account's 10 QPS.
+Runs on its own: copy it anywhere.
 
-python examples/alibaba_revoke_async.py CA_ID [CA_ID ...]   # credentials from the environment
-python examples/alibaba_revoke_async.py                     # against a local emulator
+    python alibaba_revoke_async.py CA_ID [CA_ID ...]   # a real account (see alibaba_revoke.py)
+    python alibaba_revoke_async.py                     # no ids: against the local emulator
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
+from typing import Any
 
-from _emulator import target
+from causdk import AsyncAlibabaRevoker, ConfigurationError, RevocationOutcome
 
-from causdk import AsyncAlibabaRevoker
+
+async def revoke_all(ca_ids: list[str], options: dict[str, Any]) -> list[RevocationOutcome]:
+    try:
+        revoker = AsyncAlibabaRevoker(**options)
+    except ConfigurationError as error:  # no credentials: one line, not a traceback
+        raise SystemExit(f"alibaba_revoke_async: {error}") from None
+    async with revoker:
+        return await revoker.revoke_many(ca_ids, concurrency=10)
 
 
 async def main() -> None:
-    with target("alibaba", count=12) as (options, ca_ids):
-        async with AsyncAlibabaRevoker(**options) as revoker:
-            outcomes = await revoker.revoke_many(ca_ids, concurrency=10)
+    if len(sys.argv) > 1:
+        outcomes = await revoke_all(sys.argv[1:], {})
+    else:
+        from causdk.testing import Emulator
+
+        async with Emulator() as emulator:
+            print(f"(no CA ids given: using a local emulator on {emulator.url})")
+            ids = emulator.add_subordinates("alibaba", 12)
+            outcomes = await revoke_all(ids, emulator.alibaba_options())
     for outcome in outcomes:
         if outcome.result is not None:
             print(f"{outcome.ca_id}  revoked  request {outcome.result.request_id}")
         else:
             print(f"{outcome.ca_id}  FAILED   {outcome.error}")
-    failed = sum(not o.ok for o in outcomes)
-    raise SystemExit(1 if failed else 0)
+    raise SystemExit(1 if any(not o.ok for o in outcomes) else 0)
 
 
-asyncio.run(main())
+if __name__ == "__main__":
+    asyncio.run(main())

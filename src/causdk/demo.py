@@ -62,7 +62,7 @@ async def revoke_several(revoker: AsyncCARevoker, ca_ids: Sequence[str]) -> list
 
 def _active(emu: Emulator, cloud: str) -> list[str]:
     word = "ISSUE" if cloud == "alibaba" else "ACTIVED"
-    return [ca.id for ca in emu.cas(cloud) if ca.kind == "SUBORDINATE" and ca.status == word]  # type: ignore[arg-type]
+    return [ca.id for ca in emu.cas(cloud) if ca.kind == "subordinate" and ca.status == word]  # type: ignore[arg-type]
 
 
 async def _async_part(emu: Emulator, rows: list[Row]) -> None:
@@ -100,7 +100,7 @@ def main() -> None:
             rows.append(_row("503 after the change, retried", result))
 
             # 4. What the cloud refuses is a typed error, not a traceback.
-            root = next(ca.id for ca in emu.cas("huawei") if ca.kind == "ROOT")
+            root = next(ca.id for ca in emu.cas("huawei") if ca.kind == "root")
             try:
                 hw.revoke(root)
             except CausdkError as error:

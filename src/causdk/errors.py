@@ -31,13 +31,23 @@ __all__ = [
 _MAX_MESSAGE = 500
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".!?" else f"{text}."
+
+
 class CausdkError(Exception):
-    """The base of every error causdk raises."""
+    """The base of every error causdk raises.
+
+    ``str()`` is the message and ``hint``, advice for code that uses the SDK; the command line
+    prints ``cli_hint`` instead, the same advice in its own words (options, commands).
+    """
 
     hint: ClassVar[str] = ""
+    cli_hint: ClassVar[str] = ""
 
     def __init__(self, message: str) -> None:
-        self.message = scrub(message)
+        self.message = _sentence(scrub(message))
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -48,6 +58,7 @@ class ConfigurationError(CausdkError):
     """Settings are missing or wrong (no credentials, a bad endpoint): nothing was sent."""
 
     hint = "Fix the client's settings or environment and try again."
+    cli_hint = "Fix the options (--region, --endpoint, --profile) or the environment and retry."
 
 
 class ValidationError(CausdkError, ValueError):
@@ -213,12 +224,14 @@ class NotFoundError(APIError):
     """No CA (or no API) by that name at this endpoint."""
 
     hint = "Check the CA id and the region or endpoint it lives in."
+    cli_hint = "Check the CA id, and --region or --endpoint: is the CA there?"
 
 
 class InvalidStateError(APIError):
     """The CA is not in a state that allows the call (already revoked, disabled, a root CA...)."""
 
     hint = "Read the CA's status with get(); nothing was changed by this call."
+    cli_hint = "See the CA with `causdk status PROVIDER CA_ID`; nothing was changed."
 
 
 class BadRequestError(APIError):
@@ -232,6 +245,7 @@ class RateLimitedError(APIError):
 
     default_retryable = True
     hint = "Lower the request rate or concurrency, or wait and repeat."
+    cli_hint = "Lower --concurrency, or wait and repeat."
 
 
 class ServerError(APIError):

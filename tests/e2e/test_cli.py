@@ -40,7 +40,7 @@ def _json_lines(text: str) -> list[dict[str, object]]:
 
 def test_bulk_revoke_of_fifty_with_failures_mixed_in(emu: Emulator) -> None:
     good = emu.add_subordinates("huawei", 46)
-    root = next(ca.id for ca in emu.cas("huawei") if ca.kind == "ROOT")
+    root = next(ca.id for ca in emu.cas("huawei") if ca.kind == "root")
     disabled = next(ca.id for ca in emu.cas("huawei") if ca.status == "DISABLED")
     missing = "00000000-0000-4000-8000-000000000000"
     already = emu.add_ca("huawei", status="REVOKED").id
@@ -67,7 +67,7 @@ def test_revoke_json_prints_one_object_per_ca(emu: Emulator) -> None:
 
 
 def test_json_failure_objects_carry_code_and_request_id(emu: Emulator) -> None:
-    root = next(ca.id for ca in emu.cas("huawei") if ca.kind == "ROOT")
+    root = next(ca.id for ca in emu.cas("huawei") if ca.kind == "root")
     result = run("revoke", "huawei", root, "--json", "--yes")
     assert result.exit_code == 1
     [failure] = _json_lines(result.stdout)
@@ -77,7 +77,7 @@ def test_json_failure_objects_carry_code_and_request_id(emu: Emulator) -> None:
 
 def test_dry_run_reads_and_changes_nothing(emu: Emulator) -> None:
     good = emu.add_subordinates("huawei", 2)
-    root = next(ca.id for ca in emu.cas("huawei") if ca.kind == "ROOT")
+    root = next(ca.id for ca in emu.cas("huawei") if ca.kind == "root")
     result = run("revoke", "huawei", *good, root, "--dry-run")
     assert result.exit_code == 1
     assert "2 would be revoked, 1 would fail" in result.stdout
@@ -94,7 +94,7 @@ def test_confirmation_is_refused_without_a_terminal(emu: Emulator) -> None:
     assert emu.changes == []
 
 
-@pytest.mark.parametrize(("answer", "code", "changes"), [("y\n", 0, 1), ("n\n", 1, 0)])
+@pytest.mark.parametrize(("answer", "code", "changes"), [("y\n", 0, 1), ("n\n", 3, 0)])
 def test_confirmation_on_a_terminal(
     emu: Emulator, monkeypatch: pytest.MonkeyPatch, answer: str, code: int, changes: int
 ) -> None:
@@ -138,7 +138,7 @@ def test_configuration_errors_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_status_and_list(emu: Emulator) -> None:
-    root = next(ca.id for ca in emu.cas("alibaba") if ca.kind == "ROOT")
+    root = next(ca.id for ca in emu.cas("alibaba") if ca.kind == "root")
     status = run("status", "alibaba", root, "no-such-ca")
     assert status.exit_code == 1
     assert "root" in status.stdout and "NotFound" in status.stdout

@@ -25,11 +25,11 @@ FAST_RETRY = ClientSettings(retry=RetrySettings(initial_backoff=0.01, max_backof
 
 def _active(emu: Emulator, cloud: str) -> list[str]:
     word = "ISSUE" if cloud == "alibaba" else "ACTIVED"
-    return [ca.id for ca in emu.cas(cloud) if ca.kind == "SUBORDINATE" and ca.status == word]  # type: ignore[arg-type]
+    return [ca.id for ca in emu.cas(cloud) if ca.kind == "subordinate" and ca.status == word]  # type: ignore[arg-type]
 
 
 def _root(emu: Emulator, cloud: str) -> str:
-    return next(ca.id for ca in emu.cas(cloud) if ca.kind == "ROOT")  # type: ignore[arg-type]
+    return next(ca.id for ca in emu.cas(cloud) if ca.kind == "root")  # type: ignore[arg-type]
 
 
 @pytest.fixture

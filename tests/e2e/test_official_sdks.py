@@ -26,7 +26,7 @@ def test_official_alibaba_sdk_revokes_on_the_emulator(signature_algorithm: str |
         if signature_algorithm:  # "v2" is Alibaba's name for the HMAC-SHA1 RPC signature
             config.signature_algorithm = signature_algorithm
         client = cas_client.Client(config)
-        target = next(ca for ca in emu.cas("alibaba") if ca.status == "ISSUE" and ca.kind != "ROOT")
+        target = next(ca for ca in emu.cas("alibaba") if ca.status == "ISSUE" and ca.kind != "root")
         request = models.UpdateCACertificateStatusRequest(
             identifier=target.id, status="REVOKE", client_token="official-1"
         )
@@ -53,7 +53,7 @@ def test_official_huawei_sdk_revokes_on_the_emulator() -> None:
             ccm.CcmClient.new_builder().with_credentials(creds).with_endpoints([emu.url]).build()
         )
         target = next(
-            ca for ca in emu.cas("huawei") if ca.status == "ACTIVED" and ca.kind != "ROOT"
+            ca for ca in emu.cas("huawei") if ca.status == "ACTIVED" and ca.kind != "root"
         )
         body = ccm.RevokeCertificateRequestBody(reason="KEY_COMPROMISE")
         response = client.revoke_certificate_authority(

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sys
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK = 0
+EXIT_FAILED = 1
+"""Some CA failed (each is named on stderr), or a dry run found one that would."""
+EXIT_USAGE = 2
+"""Usage or configuration: bad options, malformed ids, no or broken credentials."""
+EXIT_DECLINED = 3
+"""The confirmation prompt was declined: nothing was sent."""
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: what settled, what is unsettled and what was not attempted is listed."""
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,10 +1,9 @@
-"""The commands. Errors print as one line each; exit 0 all good, 1 a CA failed, 2 usage."""
+"""The commands. Errors print as one line each; the exit codes are in ``causdk.cli``."""
 
 from __future__ import annotations
 
 import functools
 import getpass
-import json
 import logging
 import sys
 import threading
@@ -15,14 +14,15 @@ from typing import IO, Any, TypeVar
 import click
 
 from causdk._redact import RedactingFilter
-from causdk._table import render_table
-from causdk.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from causdk.cli import EXIT_DECLINED, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from causdk.cli._output import Output, format_options, output_format
 from causdk.cli._render import (
-    ca_json,
+    ca_record,
     ca_row,
     dry_run_verdict,
     error_fields,
-    outcome_json,
+    error_line,
+    outcome_record,
     outcome_row,
     short_error,
 )
@@ -118,7 +118,7 @@ def handle_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except (ConfigurationError, ValidationError) as error:
-            click.echo(f"error: {error}", err=True)
+            click.echo(f"error: {error_line(error)}", err=True)
             sys.exit(EXIT_USAGE)
         except CausdkError as error:
             click.echo(f"error: {short_error(error)}", err=True)
@@ -150,8 +150,10 @@ def cli() -> None:
 
     Credentials come from the environment and the providers' files, as in the SDK (see the
     README); secrets are never taken as arguments (use --ask-secret for a hidden prompt).
-    Exit codes: 0 all succeeded, 1 some CA failed, 2 usage or configuration error, 130
-    interrupted (Ctrl-C: what settled, what is unsettled and what was not attempted is listed).
+    Exit codes: 0 all succeeded; 1 some CA failed; 2 usage or configuration error; 3 the
+    confirmation was declined (nothing was sent); 130 interrupted (Ctrl-C: what settled, what is
+    unsettled and what was not attempted is listed). --json prints JSON Lines, one object per
+    CA; --json-array prints one JSON array.
     """
 
 
@@ -169,7 +171,7 @@ def cli() -> None:
     "--dry-run", is_flag=True, help="Read each CA and say what would happen; change nothing."
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per CA on stdout.")
+@format_options
 @connection_options
 @handle_errors
 def revoke(
@@ -180,39 +182,42 @@ def revoke(
     concurrency: int,
     dry_run: bool,
     yes: bool,
-    as_json: bool,
+    json_lines: bool,
+    json_array: bool,
     **options: Any,
 ) -> None:
     """Revoke CAs. Irreversible: a revoked CA issues nothing more, and what it issued is invalid."""
+    fmt = output_format(json_lines, json_array)
     ids = read_ids(ca_ids, source)
     if not ids:
         raise click.UsageError("give at least one CA id, or --from-file")
     with open_revoker(provider, options) as revoker:
         ids = revoker.validate_ids(ids)  # every id checked before anything is sent
         if dry_run:
-            sys.exit(_dry_run(revoker, ids, concurrency, as_json))
+            sys.exit(_dry_run(revoker, ids, concurrency, Output(fmt, DRY_RUN_HEADERS)))
         if not yes:
             _confirm(provider, ids, reading_ids_from_stdin=source is sys.stdin)
         try:
             outcomes = _revoke_with_progress(revoker, ids, reason, concurrency)
         except RevokeManyInterrupted as stop:
-            _report(stop.outcomes, as_json)
+            _report(stop.outcomes, Output(fmt, REVOKE_HEADERS))
             _report_interrupted(stop)
             sys.exit(EXIT_INTERRUPTED)
-    failed = _report(outcomes, as_json)
+    failed = _report(outcomes, Output(fmt, REVOKE_HEADERS))
     sys.exit(EXIT_FAILED if failed else EXIT_OK)
 
 
-def _report(outcomes: list[RevocationOutcome], as_json: bool) -> int:
-    """The table (or JSON lines) of what settled; each failure on stderr. Returns the failures."""
+REVOKE_HEADERS = ("CA", "result", "tries", "request id", "detail")
+DRY_RUN_HEADERS = ("CA", "status", "dry run: nothing changed")
+CA_HEADERS = ("CA", "kind", "status", "expires", "name")
+
+
+def _report(outcomes: list[RevocationOutcome], out: Output) -> int:
+    """The records of what settled; each failure on stderr. Returns the failures."""
     failed = [o for o in outcomes if not o.ok]
-    if as_json:
-        for outcome in outcomes:
-            click.echo(outcome_json(outcome))
-    else:
-        headers = ("CA", "result", "tries", "request id", "detail")
-        click.echo(render_table(headers, [outcome_row(o) for o in outcomes]))
-        click.echo(f"\n{len(outcomes) - len(failed)} revoked, {len(failed)} failed")
+    for outcome in outcomes:
+        out.add(outcome_record(outcome), outcome_row(outcome))
+    out.close(f"{len(outcomes) - len(failed)} revoked, {len(failed)} failed")
     for outcome in failed:
         click.echo(f"failed: {outcome.ca_id}: {short_error(outcome.error)}", err=True)  # type: ignore[arg-type]
     return len(failed)
@@ -229,14 +234,14 @@ def _report_interrupted(stop: RevokeManyInterrupted) -> None:
 def _confirm(provider: str, ids: list[str], *, reading_ids_from_stdin: bool) -> None:
     if reading_ids_from_stdin or not stdin_is_terminal():
         click.echo(
-            "error: refusing to ask for confirmation without a terminal; pass --yes", err=True
+            "error: refusing to ask for confirmation without a terminal; pass --yes.", err=True
         )
         sys.exit(EXIT_USAGE)
     shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
     click.echo(f"About to revoke {len(ids)} CA(s) on {provider}: {shown}", err=True)
     if not click.confirm("Revocation cannot be undone. Proceed?", default=False, err=True):
-        click.echo("aborted: nothing was revoked", err=True)
-        sys.exit(EXIT_FAILED)
+        click.echo("declined: nothing was sent.", err=True)
+        sys.exit(EXIT_DECLINED)
 
 
 def _revoke_with_progress(
@@ -268,8 +273,8 @@ def _read_all(
         return list(pool.map(read, ids))
 
 
-def _dry_run(revoker: CARevoker, ids: list[str], concurrency: int, as_json: bool) -> int:
-    rows, blocked = [], 0
+def _dry_run(revoker: CARevoker, ids: list[str], concurrency: int, out: Output) -> int:
+    blocked = 0
     for ca_id, found in zip(ids, _read_all(revoker, ids, concurrency), strict=True):
         if isinstance(found, CausdkError):
             ok, verdict, status = False, short_error(found), "-"
@@ -277,54 +282,36 @@ def _dry_run(revoker: CARevoker, ids: list[str], concurrency: int, as_json: bool
             ok, verdict = dry_run_verdict(found, revoker.capabilities)
             status = f"{found.status.value} ({found.raw_status})"
         blocked += not ok
-        if as_json:
-            click.echo(
-                json.dumps(
-                    {
-                        "ca_id": ca_id,
-                        "dry_run": True,
-                        "would_revoke": ok,
-                        "status": status,
-                        "verdict": verdict,
-                    },
-                    sort_keys=True,
-                )
-            )
-        else:
-            rows.append([ca_id, status, verdict])
-    if not as_json:
-        click.echo(render_table(("CA", "status", "dry run: nothing changed"), rows))
-        click.echo(f"\n{len(ids) - blocked} would be revoked, {blocked} would fail")
+        record = {"ca_id": ca_id, "dry_run": True, "would_revoke": ok, "status": status,
+                  "verdict": verdict}  # fmt: skip
+        out.add(record, [ca_id, status, verdict])
+    out.close(f"{len(ids) - blocked} would be revoked, {blocked} would fail")
     return EXIT_FAILED if blocked else EXIT_OK
 
 
 @cli.command()
 @click.argument("provider", type=PROVIDERS)
 @click.argument("ca_ids", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per CA on stdout.")
+@format_options
 @connection_options
 @handle_errors
-def status(provider: str, ca_ids: tuple[str, ...], as_json: bool, **options: Any) -> None:
+def status(
+    provider: str, ca_ids: tuple[str, ...], json_lines: bool, json_array: bool, **options: Any
+) -> None:
     """Show CAs' status."""
+    out = Output(output_format(json_lines, json_array), CA_HEADERS)
     with open_revoker(provider, options) as revoker:
         ids = revoker.validate_ids(ca_ids)
         found = _read_all(revoker, ids, 8)
-    rows, failed = [], 0
+    failed = 0
     for ca_id, item in zip(ids, found, strict=True):
         if isinstance(item, CausdkError):
             failed += 1
-            if as_json:
-                click.echo(
-                    json.dumps({"ca_id": ca_id, "error": error_fields(item)}, sort_keys=True)
-                )
-            else:
-                rows.append([ca_id, "-", "ERROR", "-", short_error(item)])
-        elif as_json:
-            click.echo(ca_json(item))
+            record = {"ca_id": ca_id, "error": error_fields(item)}
+            out.add(record, [ca_id, "-", "ERROR", "-", short_error(item)])
         else:
-            rows.append(ca_row(item))
-    if not as_json:
-        click.echo(render_table(("CA", "kind", "status", "expires", "name"), rows))
+            out.add(ca_record(item), ca_row(item))
+    out.close()
     sys.exit(EXIT_FAILED if failed else EXIT_OK)
 
 
@@ -332,24 +319,25 @@ def status(provider: str, ca_ids: tuple[str, ...], as_json: bool, **options: Any
 @click.argument("provider", type=PROVIDERS)
 @click.option("--status", "wanted", type=STATUSES, help="Only CAs in this status.")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after this many CAs.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per CA on stdout.")
+@format_options
 @connection_options
 @handle_errors
 def list_cas(
-    provider: str, wanted: str | None, limit: int | None, as_json: bool, **options: Any
+    provider: str,
+    wanted: str | None,
+    limit: int | None,
+    json_lines: bool,
+    json_array: bool,
+    **options: Any,
 ) -> None:
     """List CAs, a page at a time."""
-    rows = []
+    out = Output(output_format(json_lines, json_array), CA_HEADERS)
     with open_revoker(provider, options) as revoker:
         for count, ca in enumerate(revoker.list(status=wanted), start=1):
-            if as_json:
-                click.echo(ca_json(ca))
-            else:
-                rows.append(ca_row(ca))
+            out.add(ca_record(ca), ca_row(ca))
             if limit is not None and count >= limit:
                 break
-    if not as_json:
-        click.echo(render_table(("CA", "kind", "status", "expires", "name"), rows))
+    out.close()
 
 
 @cli.command()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from causdk.errors import APIError, CausdkError
@@ -14,6 +13,11 @@ def error_fields(error: BaseException) -> dict[str, Any]:
     if isinstance(error, APIError):
         fields.update(code=error.code, status_code=error.status_code, request_id=error.request_id)
     return fields
+
+
+def error_line(error: CausdkError) -> str:
+    """A configuration or input error as the command line says it: message and CLI advice."""
+    return f"{error.message} {type(error).cli_hint or type(error).hint}".strip()
 
 
 def short_error(error: BaseException) -> str:
@@ -37,13 +41,12 @@ def outcome_row(outcome: RevocationOutcome) -> list[str]:
     return [outcome.ca_id, "revoked", str(result.attempts), result.request_id or "-", note]
 
 
-def outcome_json(outcome: RevocationOutcome) -> str:
+def outcome_record(outcome: RevocationOutcome) -> dict[str, Any]:
+    """A revoke's JSON record: ``ok`` and the result's fields, or ``ok``, ``ca_id``, ``error``."""
     if outcome.result is not None:
-        body: dict[str, Any] = {"ok": True, **outcome.result.model_dump(mode="json")}
-    else:
-        assert outcome.error is not None
-        body = {"ok": False, "ca_id": outcome.ca_id, "error": error_fields(outcome.error)}
-    return json.dumps(body, sort_keys=True)
+        return {"ok": True, **outcome.result.model_dump(mode="json")}
+    assert outcome.error is not None
+    return {"ok": False, "ca_id": outcome.ca_id, "error": error_fields(outcome.error)}
 
 
 def ca_row(ca: CertificateAuthority) -> list[str]:
@@ -52,8 +55,9 @@ def ca_row(ca: CertificateAuthority) -> list[str]:
     return [ca.id, ca.kind.value, status, expires, ca.common_name or ca.subject or ""]
 
 
-def ca_json(ca: CertificateAuthority) -> str:
-    return json.dumps(ca.model_dump(mode="json", exclude={"raw"}), sort_keys=True)
+def ca_record(ca: CertificateAuthority) -> dict[str, Any]:
+    """A CA's JSON record: the CertificateAuthority's fields but the provider's raw record."""
+    return ca.model_dump(mode="json", exclude={"raw"})
 
 
 def dry_run_verdict(ca: CertificateAuthority, capabilities: Capabilities) -> tuple[bool, str]:

@@ -69,7 +69,7 @@ def record_of(ca: EmulatedCA) -> dict[str, Any]:
     record = {
         "Identifier": ca.id,
         "Status": ca.status,
-        "CertificateType": "ROOT" if ca.kind == "ROOT" else "SUB_ROOT",
+        "CertificateType": "ROOT" if ca.kind == "root" else "SUB_ROOT",
         "CommonName": ca.common_name,
         "Organization": "causdk emulator",
         "CountryCode": "CN",

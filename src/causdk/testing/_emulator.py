@@ -173,23 +173,27 @@ class Emulator:
         self,
         cloud: Cloud,
         *,
-        kind: Kind = "SUBORDINATE",
+        kind: Kind = "subordinate",
         status: str | None = None,
         common_name: str | None = None,
         parent_id: str | None = None,
         ca_id: str | None = None,
     ) -> EmulatedCA:
-        """Add a CA; ``status`` defaults to the cloud's active word (ISSUE or ACTIVED)."""
+        """Add a CA; ``kind`` is a ``CAKind`` value (``"root"`` or ``"subordinate"``, the enum
+        too); ``status`` defaults to the cloud's active word (ISSUE or ACTIVED)."""
+        kind = kind.lower()  # type: ignore[assignment]  # CAKind.ROOT, "ROOT": both mean root
+        if kind not in ("root", "subordinate"):
+            raise ValueError(f"kind must be 'root' or 'subordinate', not {kind!r}")
         active = "ISSUE" if cloud == "alibaba" else "ACTIVED"
         ca_id = ca_id or self._new_id(cloud)
-        name = common_name or f"{cloud}-{kind.lower()}-{ca_id[:8]}"
+        name = common_name or f"{cloud}-{kind}-{ca_id[:8]}"
         ca = EmulatedCA(cloud, ca_id, kind, status or active, name, parent_id)
         return self.state.add(ca)
 
     def seed_defaults(self) -> None:
         """Per cloud: one root and three active subordinates, one revoked or disabled sub."""
         for cloud, off in (("alibaba", "REVOKE"), ("huawei", "DISABLED")):
-            root = self.add_ca(cloud, kind="ROOT", common_name=f"{cloud} emulator root")  # type: ignore[arg-type]
+            root = self.add_ca(cloud, kind="root", common_name=f"{cloud} emulator root")  # type: ignore[arg-type]
             for n in range(3):
                 self.add_ca(cloud, parent_id=root.id, common_name=f"{cloud} issuing CA {n + 1}")  # type: ignore[arg-type]
             self.add_ca(cloud, parent_id=root.id, status=off, common_name=f"{cloud} retired CA")  # type: ignore[arg-type]

@@ -55,9 +55,9 @@ def throttled(request_id: str) -> HttpResponse:
 def record_of(ca: EmulatedCA) -> dict[str, Any]:
     return {
         "ca_id": ca.id,
-        "type": ca.kind,
+        "type": ca.kind.upper(),
         "status": ca.status,
-        "path_length": 0 if ca.kind == "SUBORDINATE" else 7,
+        "path_length": 0 if ca.kind == "subordinate" else 7,
         "issuer_id": ca.parent_id,
         "issuer_name": None,
         "key_algorithm": "RSA2048",
@@ -262,7 +262,7 @@ class HuaweiApi:
             raise _Reject(400, "PCA.00020001", f"Incorrect parameter: reason {reason!r}.")
         with self.state.lock:
             ca = self._ca(ca_id)
-            if ca.kind == "ROOT":
+            if ca.kind == "root":
                 raise _Reject(400, "PCA.10010005", "A root CA cannot be revoked.")
             if ca.status == "REVOKED":
                 raise _Reject(400, "PCA.10010004", "The CA has been revoked.")
@@ -289,7 +289,7 @@ class HuaweiApi:
         if query.get("status"):
             cas = [ca for ca in cas if ca.status == query["status"]]
         if query.get("type"):
-            cas = [ca for ca in cas if ca.kind == query["type"]]
+            cas = [ca for ca in cas if ca.kind.upper() == query["type"].upper()]
         chunk = cas[offset : offset + limit]
         body = {"total": len(cas), "certificate_authorities": [record_of(ca) for ca in chunk]}
         return answer(200, body, request_id)

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Cloud = Literal["alibaba", "huawei"]
-Kind = Literal["ROOT", "SUBORDINATE"]
+Kind = Literal["root", "subordinate"]
+"""The public ``CAKind`` values, so that ``ca.kind == CAKind.ROOT`` works on emulated CAs."""
 
 DAY_MS = 86_400_000
 

@@ -56,8 +56,9 @@ def resolve_endpoints(
         ccm = endpoint_for(region)
     else:
         raise ConfigurationError(
-            "no Huawei region or endpoint: pass region= (e.g. 'cn-north-4') or endpoint=, "
-            "or set HUAWEICLOUD_SDK_REGION or CAUSDK_HUAWEI_ENDPOINT"
+            "no Huawei region or endpoint: give a region (region=, --region; e.g. 'cn-north-4') "
+            "or an endpoint (endpoint=, --endpoint), or set HUAWEICLOUD_SDK_REGION or "
+            "CAUSDK_HUAWEI_ENDPOINT"
         )
     if iam_endpoint:
         iam: str | None = check_endpoint(iam_endpoint, allow_insecure_http=allow)
