@@ -4,6 +4,7 @@
     python3 run.py demo     # revoke CAs on both clouds against the built-in emulator
     python3 run.py test     # the whole test suite (what CI runs)
     python3 run.py lint     # ruff (check and format) and mypy --strict
+    python3 run.py build    # the wheel and sdist in dist/, checked with twine and installed
     python3 run.py bench    # benchmarks against the official SDKs (see benchmarks/)
 
 Each task makes ``.venv`` on first use and installs what it needs into it.
@@ -13,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -29,7 +32,7 @@ def python_of(task: str) -> Path:
     return venv_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
-EXTRAS = {"demo": "", "test": "test,official", "lint": "dev", "bench": "bench"}
+EXTRAS = {"demo": "", "test": "test,official", "lint": "dev", "build": "dev", "bench": "bench"}
 
 
 def ensure(task: str) -> Path:
@@ -56,6 +59,25 @@ def run(*args: str | Path) -> int:
     return subprocess.run([str(a) for a in args], cwd=ROOT).returncode
 
 
+def build(python: Path) -> int:
+    """Build the wheel and sdist, check them with twine, and install the wheel (with the cli
+    extra) in a fresh venv, as README's "from a built wheel" says, to run it once."""
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    if run(python, "-m", "build", "--outdir", dist) or run(
+        python, "-m", "twine", "check", "--strict", *sorted(dist.iterdir())
+    ):
+        return 1
+    wheel = next(dist.glob("causdk-*.whl"))
+    with tempfile.TemporaryDirectory() as scratch:
+        venv.EnvBuilder(with_pip=True).create(scratch)
+        bin_dir = Path(scratch) / ("Scripts" if os.name == "nt" else "bin")
+        quiet = ["--quiet", "--disable-pip-version-check"]
+        if run(bin_dir / "python", "-m", "pip", "install", *quiet, f"{wheel}[cli]"):
+            return 1
+        return run(bin_dir / "causdk", "--version")
+
+
 def main(argv: list[str]) -> int:
     task, rest = (argv[0], argv[1:]) if argv else ("help", [])
     if task not in EXTRAS:
@@ -68,10 +90,14 @@ def main(argv: list[str]) -> int:
         return run(python, "-m", "pytest", *rest)
     if task == "bench":
         return run(python, "benchmarks/run.py", *rest)
+    if task == "build":
+        return build(python)
     steps = [
         (python, "-m", "ruff", "check", "."),
         (python, "-m", "ruff", "format", "--check", "."),
         (python, "-m", "mypy"),
+        # What a user's type checker sees: the examples and a script of assert_type checks.
+        (python, "-m", "mypy", "--strict", "examples", "tests/typing/public_types.py"),
     ]
     return max(run(*step) for step in steps)
 

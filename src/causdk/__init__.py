@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         CAKind,
         Capabilities,
         CAStatus,
+        CAStatusName,
         CertificateAuthority,
         IdempotencyKind,
         Provider,
@@ -78,6 +79,7 @@ _EXPORTS = {
     "causdk.models": (
         "CAKind",
         "CAStatus",
+        "CAStatusName",
         "Capabilities",
         "CertificateAuthority",
         "IdempotencyKind",
@@ -107,6 +109,7 @@ __all__ = [
     "CAKind",
     "CARevoker",
     "CAStatus",
+    "CAStatusName",
     "Capabilities",
     "CausdkError",
     "CertificateAuthority",

@@ -31,6 +31,7 @@ from causdk.errors import (
 from causdk.models import (
     Capabilities,
     CAStatus,
+    CAStatusName,
     CertificateAuthority,
     Page,
     Provider,
@@ -241,7 +242,7 @@ class _RevokerCore:
             outcome = RevocationOutcome(ca_id=ca_id, result=result)
         else:
             logger.warning("revoke %s failed: %s", ca_id, result)
-            outcome = RevocationOutcome(ca_id=ca_id, error=result)
+            outcome = RevocationOutcome(ca_id=ca_id, error=_as_causdk_error(result))
         callback = options.get("on_outcome")
         if callback is not None:
             callback(outcome)
@@ -258,6 +259,15 @@ def _coerce_reason(reason: RevocationReason | str | None) -> RevocationReason | 
         raise ValidationError(
             f"unknown revocation reason {shown(reason)}; one of: {choices}"
         ) from None
+
+
+def _as_causdk_error(error: Exception) -> CausdkError:
+    """Outcomes carry CausdkErrors only: anything else (a bug) is wrapped, its cause kept."""
+    if isinstance(error, CausdkError):
+        return error
+    wrapped = CausdkError(f"unexpected {type(error).__name__} while revoking: {error}")
+    wrapped.__cause__ = error
+    return wrapped
 
 
 class RevokeManyInterrupted(KeyboardInterrupt):
@@ -402,7 +412,7 @@ class CARevoker(_Shell):
         return self._runner.run(self._core.get_flow(ca_id))
 
     def list(
-        self, *, status: CAStatus | str | None = None, page_size: int = 50
+        self, *, status: CAStatus | CAStatusName | None = None, page_size: int = 50
     ) -> Iterator[CertificateAuthority]:
         """Every CA, optionally of one status, read a page at a time as you iterate.
 
@@ -491,7 +501,7 @@ class AsyncCARevoker(_Shell):
         return await self._runner.run(self._core.get_flow(ca_id))
 
     async def list(
-        self, *, status: CAStatus | str | None = None, page_size: int = 50
+        self, *, status: CAStatus | CAStatusName | None = None, page_size: int = 50
     ) -> AsyncIterator[CertificateAuthority]:
         """Every CA, optionally of one status, read a page at a time; see :meth:`CARevoker.list`."""
         pager = self._core.pager(status, page_size)

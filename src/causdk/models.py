@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from causdk.errors import CausdkError
+
 __all__ = [
     "CAKind",
     "CAStatus",
@@ -89,6 +91,10 @@ class CAStatus(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+CAStatusName = Literal["active", "revoked", "disabled", "expired", "pending", "deleted", "unknown"]
+"""A :class:`CAStatus` by its value, where a plain string is handier than the enum."""
 
 
 class CAKind(str, enum.Enum):
@@ -179,7 +185,7 @@ class RevocationOutcome(_Frozen):
 
     ca_id: str
     result: RevocationResult | None = None
-    error: Exception | None = Field(default=None, repr=False)
+    error: CausdkError | None = Field(default=None, repr=False)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> RevocationOutcome:

@@ -48,7 +48,7 @@ def test_models_are_immutable() -> None:
 
 
 def test_outcome_is_a_result_or_an_error_exactly_one() -> None:
-    failed = causdk.RevocationOutcome(ca_id="a", error=RuntimeError("x"))
+    failed = causdk.RevocationOutcome(ca_id="a", error=causdk.CausdkError("x"))
     assert not failed.ok and failed.status == "failed"
     with pytest.raises(pydantic.ValidationError):
         causdk.RevocationOutcome(ca_id="a")

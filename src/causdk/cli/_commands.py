@@ -28,8 +28,8 @@ from causdk.cli._render import (
 )
 from causdk.client import CARevoker, RevokeManyInterrupted
 from causdk.errors import CausdkError, ConfigurationError, ValidationError
-from causdk.factory import create_revoker
 from causdk.models import CAStatus, CertificateAuthority, RevocationOutcome, RevocationReason
+from causdk.providers import revoker_class
 from causdk.settings import ClientSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -107,7 +107,9 @@ def open_revoker(provider: str, options: dict[str, Any]) -> CARevoker:
             kwargs[name] = options[name]
     if options.get("ask_secret"):
         kwargs.update(_prompted_credentials(provider))
-    return create_revoker(provider, **kwargs)
+    # The provider is a run-time name here: the registry's class takes the options untyped.
+    revoker: CARevoker = revoker_class(provider, asynchronous=False)(**kwargs)
+    return revoker
 
 
 def handle_errors(command: F) -> F:
@@ -333,7 +335,8 @@ def list_cas(
     """List CAs, a page at a time."""
     out = Output(output_format(json_lines, json_array), CA_HEADERS)
     with open_revoker(provider, options) as revoker:
-        for count, ca in enumerate(revoker.list(status=wanted), start=1):
+        status = CAStatus(wanted) if wanted else None
+        for count, ca in enumerate(revoker.list(status=status), start=1):
             out.add(ca_record(ca), ca_row(ca))
             if limit is not None and count >= limit:
                 break
