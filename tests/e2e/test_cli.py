@@ -16,20 +16,6 @@ from causdk.testing import Emulator
 ROOT_ERROR = "PCA.10010005"
 
 
-@pytest.fixture
-def emu(monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    with Emulator() as emulator:
-        c = emulator.credentials
-        for name in ("ALIBABA_CLOUD_PROFILE", "HUAWEICLOUD_SDK_AK", "CAUSDK_HUAWEI_IAM_USER"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("ALIBABA_CLOUD_CAS_ENDPOINT", emulator.url)
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", c.alibaba_access_key_id)
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", c.alibaba_access_key_secret)
-        monkeypatch.setenv("CAUSDK_HUAWEI_ENDPOINT", emulator.url)
-        monkeypatch.setenv("CAUSDK_HUAWEI_AUTH_TOKEN", c.huawei_token)
-        yield emulator  # type: ignore[misc]
-
-
 def run(*args: str, stdin: str | None = None) -> Result:
     return CliRunner().invoke(_commands.cli, list(args), input=stdin)
 

@@ -80,22 +80,6 @@ def test_the_readme_session_points_the_shell_at_the_emulator(tmp_path: Path) -> 
         emulator.wait(10)
 
 
-@pytest.fixture
-def emu(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Emulator:
-    with Emulator() as emulator:
-        for name in list(os.environ):
-            if name.startswith(("ALIBABA", "ALICLOUD", "HUAWEICLOUD", "CAUSDK")):
-                monkeypatch.delenv(name)
-        c = emulator.credentials
-        monkeypatch.setenv("HOME", str(tmp_path))
-        monkeypatch.setenv("ALIBABA_CLOUD_CAS_ENDPOINT", emulator.url)
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", c.alibaba_access_key_id)
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", c.alibaba_access_key_secret)
-        monkeypatch.setenv("CAUSDK_HUAWEI_ENDPOINT", emulator.url)
-        monkeypatch.setenv("CAUSDK_HUAWEI_AUTH_TOKEN", c.huawei_token)
-        yield emulator  # type: ignore[misc]
-
-
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "causdk", *args], capture_output=True, text=True, timeout=60
