@@ -1,7 +1,8 @@
 """The pure core's control flow: generators that *say* what I/O to do, never do it.
 
-A flow yields effects, :class:`Send` (an HTTP request) and :class:`Sleep`, and is resumed with
-the response (or has the transport error thrown into it). :mod:`causdk._transport` drives a flow
+A flow yields effects, :class:`Send` (an HTTP request), :class:`Sleep` and :class:`Reserve` (a
+rate-limit slot, which may live in Redis), and is resumed with the outcome (or has the transport
+error thrown into it). :mod:`causdk._transport` drives a flow
 with blocking I/O or with asyncio; everything else (signing anew per attempt, the rate limit per
 attempt, retries, the deadline, reading a CA back) is written once, here and in the adapters.
 """
@@ -26,7 +27,7 @@ from causdk.errors import (
     TransportError,
     UnexpectedResponseError,
 )
-from causdk.ratelimit import RateLimiter
+from causdk.ratelimit import RateLimiter, Reservation
 from causdk.settings import RetrySettings
 
 T = TypeVar("T")
@@ -57,7 +58,21 @@ class Sleep:
         return f"Sleep({self.seconds:.3f})"
 
 
-Effect = Send | Sleep
+class Reserve:
+    """Take a rate-limit slot no more than ``max_wait`` seconds away; resume with the
+    Reservation, or None when there is none that soon."""
+
+    __slots__ = ("limiter", "max_wait")
+
+    def __init__(self, limiter: RateLimiter, max_wait: float) -> None:
+        self.limiter = limiter
+        self.max_wait = max_wait
+
+    def __repr__(self) -> str:
+        return f"Reserve({self.limiter!r}, max_wait={self.max_wait:.3f})"
+
+
+Effect = Send | Sleep | Reserve
 Flow = Generator[Effect, Any, T]
 
 
@@ -170,9 +185,9 @@ def call(rt: Runtime, exchange: Exchange[T], trace: Trace | None = None) -> Flow
 
 
 def _attempt(rt: Runtime, exchange: Exchange[T], trace: Trace) -> Flow[T]:
-    slot = None
+    slot: Reservation | None = None
     if rt.limiter is not None:
-        slot = rt.limiter.reserve(max_wait=remaining(rt))
+        slot = yield Reserve(rt.limiter, remaining(rt))
         if slot is None:
             raise deadline_error(rt, exchange.action, trace, "the rate limit's next slot is later")
         if slot.wait > 0:
@@ -244,7 +259,7 @@ class Driver(Generic[T]):
         self.result: T
         self.resume(None)
 
-    def resume(self, outcome: WireResponse | TransportError | None) -> None:
+    def resume(self, outcome: WireResponse | Reservation | TransportError | None) -> None:
         """Resume the flow with an effect's outcome; an error is raised inside the flow."""
         try:
             if isinstance(outcome, TransportError):

@@ -21,12 +21,13 @@ import httpx
 
 from causdk._body import BodyReader
 from causdk._deadline import DEADLINE, DEPARTURE, Departure, bound_backend
-from causdk._flow import Driver, Effect, Flow, Send, Sleep, Stopped
+from causdk._flow import Driver, Effect, Flow, Reserve, Send, Sleep, Stopped
 from causdk._redact import RedactingFilter, redact_url
 from causdk._version import __version__
 from causdk._wire import WireRequest, WireResponse
 from causdk.clock import Clock
 from causdk.errors import ClientClosedError, ConfigurationError, TransportError
+from causdk.ratelimit import Reservation
 from causdk.settings import ClientSettings
 
 T = TypeVar("T")
@@ -317,10 +318,12 @@ class SyncRunner(_Runner):
             raise
         return driver.result
 
-    def _perform(self, effect: Effect) -> WireResponse | TransportError | None:
+    def _perform(self, effect: Effect) -> WireResponse | Reservation | TransportError | None:
         if isinstance(effect, Sleep):
             self._clock.sleep(effect.seconds)
             return None
+        if isinstance(effect, Reserve):
+            return effect.limiter.reserve(effect.max_wait)
         with _in_flight(effect) as departure, _capture_transport_errors() as captured:
             response = self._client.send(self._request(effect), stream=True)
             try:
@@ -354,10 +357,12 @@ class AsyncRunner(_Runner):
             raise
         return driver.result
 
-    async def _perform(self, effect: Effect) -> WireResponse | TransportError | None:
+    async def _perform(self, effect: Effect) -> WireResponse | Reservation | TransportError | None:
         if isinstance(effect, Sleep):
             await self._clock.sleep_async(effect.seconds)
             return None
+        if isinstance(effect, Reserve):
+            return await effect.limiter.reserve_async(effect.max_wait)
         with _in_flight(effect) as departure, _capture_transport_errors() as captured:
             response = await self._client.send(self._request(effect), stream=True)
             try:

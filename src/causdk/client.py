@@ -39,7 +39,7 @@ from causdk.models import (
     RevocationReason,
     RevocationResult,
 )
-from causdk.ratelimit import shared_limiter
+from causdk.ratelimit import RateLimiter, shared_limiter
 from causdk.settings import ClientSettings
 
 if TYPE_CHECKING:
@@ -96,6 +96,8 @@ class ShellOptions(TypedDict, total=False):
 
     settings: ClientSettings
     clock: Clock
+    limiter: RateLimiter
+    """A rate limiter of your own for this client (instead of the account's shared one)."""
     http_client: httpx.Client | httpx.AsyncClient
     """Your own client (sync for CARevoker, async for AsyncCARevoker); causdk leaves it open."""
     transport: httpx.BaseTransport | httpx.AsyncBaseTransport
@@ -104,14 +106,19 @@ class ShellOptions(TypedDict, total=False):
 class _RevokerCore:
     """Everything both shells share; no I/O."""
 
-    def __init__(self, adapter: ProviderAdapter, settings: ClientSettings, clock: Clock) -> None:
+    def __init__(
+        self,
+        adapter: ProviderAdapter,
+        settings: ClientSettings,
+        clock: Clock,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.adapter = adapter
-        rate = settings.rate_limit
-        if rate is None:
-            rate = adapter.capabilities.default_rate_limit
-        limiter = None
-        if rate:
-            limiter = shared_limiter(adapter.provider.value, adapter.account_key, rate, clock=clock)
+        # A limiter made here for Redis is this client's to close; a shared or given one is not.
+        self.own_limiter: Any = None
+        if limiter is None:
+            limiter = _limiter_for(adapter, settings, clock)
+            self.own_limiter = limiter if hasattr(limiter, "aclose") else None
         self.runtime = Runtime(
             provider=adapter.provider.value,
             clock=clock,
@@ -249,6 +256,31 @@ class _RevokerCore:
         return outcome
 
 
+def _limiter_for(
+    adapter: ProviderAdapter, settings: ClientSettings, clock: Clock
+) -> RateLimiter | None:
+    """The account's limiter: in Redis when a URL is set, else the process-wide one."""
+    import os
+
+    rate = settings.rate_limit
+    if rate is None:
+        rate = adapter.capabilities.default_rate_limit
+    if not rate:
+        return None
+    provider, account = adapter.provider.value, adapter.account_key
+    url = settings.rate_limit_redis_url or os.environ.get(REDIS_URL_ENV, "").strip()
+    if url:
+        from causdk.redis_limiter import RedisLimiter
+
+        failure = settings.rate_limit_redis_failure
+        return RedisLimiter(url, provider=provider, account=account, rate=rate, on_failure=failure,
+                            clock=clock)  # fmt: skip
+    return shared_limiter(provider, account, rate, clock=clock)
+
+
+REDIS_URL_ENV = "CAUSDK_RATE_LIMIT_REDIS_URL"
+
+
 def _coerce_reason(reason: RevocationReason | str | None) -> RevocationReason | None:
     if reason is None or isinstance(reason, RevocationReason):
         return reason
@@ -356,13 +388,14 @@ class _Shell:
         clock: Clock | None = None,
         http_client: httpx.Client | httpx.AsyncClient | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         """``http_client`` and ``transport`` are sync for CARevoker, async for AsyncCARevoker."""
         from causdk._transport import AsyncRunner, SyncRunner  # httpx loads with the first client
 
         settings = settings or ClientSettings()
         clock = clock or SystemClock()
-        self._core = _RevokerCore(adapter, settings, clock)
+        self._core = _RevokerCore(adapter, settings, clock, limiter)
         runner = AsyncRunner if self._asynchronous else SyncRunner
         self._runner = runner(settings, clock, http_client=http_client, transport=transport)
 
@@ -473,6 +506,8 @@ class CARevoker(_Shell):
     def close(self) -> None:
         """Close the HTTP client (unless it was given to us)."""
         self._runner.close()
+        if self._core.own_limiter is not None:
+            self._core.own_limiter.close()
 
     def __enter__(self) -> CARevoker:
         return self
@@ -536,6 +571,8 @@ class AsyncCARevoker(_Shell):
     async def aclose(self) -> None:
         """Close the HTTP client (unless it was given to us)."""
         await self._runner.aclose()
+        if self._core.own_limiter is not None:
+            await self._core.own_limiter.aclose()
 
     async def __aenter__(self) -> AsyncCARevoker:
         return self

@@ -43,6 +43,9 @@ class RateLimiter(Protocol):
         """Take the next slot, or take nothing and return None when it is more than
         ``max_wait`` seconds away (a call that would miss its deadline must not hold a slot)."""
 
+    async def reserve_async(self, max_wait: float = math.inf) -> Reservation | None:
+        """``reserve`` for asyncio code: it must not block the event loop."""
+
     def release(self, reservation: Reservation) -> None:
         """Give back a slot that will not be used (its call was cancelled), so that it delays
         nobody."""
@@ -96,6 +99,9 @@ class GcraLimiter:
             self._tat = start + self._interval
             index, self._issued = self._issued, self._issued + 1
         return Reservation(start, start - now, index)
+
+    async def reserve_async(self, max_wait: float = math.inf) -> Reservation | None:
+        return self.reserve(max_wait)  # arithmetic under a lock: never blocks the loop
 
     def release(self, reservation: Reservation) -> None:
         with self._lock:

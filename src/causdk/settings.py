@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,6 +58,13 @@ class ClientSettings(BaseModel):
     allow_insecure_http: bool = False
     """Allow an ``http://`` endpoint outside loopback (credentials would travel in clear); also
     ``CAUSDK_ALLOW_INSECURE_HTTP=1``. Loopback (the emulator) is always allowed."""
+    rate_limit_redis_url: str | None = Field(default=None, repr=False)
+    """Share each account's rate limit through Redis (``redis://[:password@]host:6379/0``) with
+    every process on every host; also ``CAUSDK_RATE_LIMIT_REDIS_URL``. Needs the ``redis``
+    extra. Kept out of reprs: it may carry a password."""
+    rate_limit_redis_failure: Literal["fallback", "fail"] = "fallback"
+    """Redis unreachable: ``fallback`` to a local limit at a quarter of the rate (one WARNING), or
+    ``fail`` closed with RateLimiterUnavailableError."""
     rate_limit: float | None = Field(default=None, ge=0)
     """Requests per second per account; None takes the provider's default, 0 turns it off."""
     user_agent_suffix: str | None = None

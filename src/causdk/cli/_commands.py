@@ -51,6 +51,12 @@ def connection_options(command: F) -> F:
         click.option("--profile", help="Alibaba credentials profile (file or aliyun CLI)."),
         click.option("--account-id", help="Alibaba account whose 10 QPS the keys share."),
         click.option(
+            "--redis",
+            "redis_url",
+            metavar="URL",
+            help="Share the account's rate limit through Redis (or CAUSDK_RATE_LIMIT_REDIS_URL).",
+        ),
+        click.option(
             "--timeout",
             type=click.FloatRange(min=0.1),
             default=15.0,
@@ -94,7 +100,10 @@ def open_revoker(provider: str, options: dict[str, Any]) -> CARevoker:
     _configure_logging(options.pop("verbose"))
     timeout = options.pop("timeout")
     settings = ClientSettings(
-        read_timeout=timeout, connect_timeout=min(timeout, 5.0), deadline=max(60.0, 4 * timeout)
+        read_timeout=timeout,
+        connect_timeout=min(timeout, 5.0),
+        deadline=max(60.0, 4 * timeout),
+        rate_limit_redis_url=options.pop("redis_url") or None,
     )
     kwargs: dict[str, Any] = {"settings": settings}
     for name in ("region", "endpoint"):
