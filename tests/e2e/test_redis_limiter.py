@@ -7,6 +7,7 @@ server is a failure: `.ci/run` installs Debian's redis-server.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import os
@@ -135,7 +136,7 @@ def test_two_processes_with_different_settings_share_one_budget(
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
-            )  # fmt: skip
+            )
             for mode, chunk in (("sync", ids[:30]), ("async", ids[30:]))
         ]
         results = [worker.communicate(timeout=120) for worker in workers]
@@ -165,7 +166,7 @@ async def test_async_reservations_share_the_sync_budget(server: RedisServer) -> 
     asynchronous = RedisLimiter(server.url, provider="alibaba", account="acct-both", rate=RATE)
     waits = [sync.reserve(), await asynchronous.reserve_async(), sync.reserve()]
     assert [w is not None for w in waits] == [True, True, True]
-    gaps = [b.wait - a.wait for a, b in zip(waits, waits[1:], strict=False)]  # type: ignore[union-attr]
+    gaps = [b.wait - a.wait for a, b in itertools.pairwise(waits)]  # type: ignore[union-attr]
     assert all(gap >= 1 / RATE - 0.01 for gap in gaps)
     await asynchronous.aclose()
     sync.close()
