@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator
 from datetime import datetime
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from causdk._log import logger
 from causdk._parse import unexpected
@@ -29,6 +29,9 @@ from causdk.errors import (
 )
 from causdk.ratelimit import RateLimiter, Reservation
 from causdk.settings import RetrySettings
+
+if TYPE_CHECKING:
+    from causdk.journal import Journal
 
 T = TypeVar("T")
 
@@ -72,7 +75,20 @@ class Reserve:
         return f"Reserve({self.limiter!r}, max_wait={self.max_wait:.3f})"
 
 
-Effect = Send | Sleep | Reserve
+class Record:
+    """Write ``entry`` to a bulk job's journal, durably, before going on."""
+
+    __slots__ = ("entry", "journal")
+
+    def __init__(self, journal: Journal, entry: dict[str, Any]) -> None:
+        self.journal = journal
+        self.entry = entry
+
+    def __repr__(self) -> str:
+        return f"Record({self.entry.get('event')} {self.entry.get('ca_id')})"
+
+
+Effect = Send | Sleep | Reserve | Record
 Flow = Generator[Effect, Any, T]
 
 

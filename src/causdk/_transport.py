@@ -7,6 +7,7 @@ the deadline each :class:`~causdk._flow.Send` carries and the body cap of the se
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 import sys
@@ -21,7 +22,7 @@ import httpx
 
 from causdk._body import BodyReader
 from causdk._deadline import DEADLINE, DEPARTURE, Departure, bound_backend
-from causdk._flow import Driver, Effect, Flow, Reserve, Send, Sleep, Stopped
+from causdk._flow import Driver, Effect, Flow, Record, Reserve, Send, Sleep, Stopped
 from causdk._redact import RedactingFilter, redact_url
 from causdk._version import __version__
 from causdk._wire import WireRequest, WireResponse
@@ -324,6 +325,9 @@ class SyncRunner(_Runner):
             return None
         if isinstance(effect, Reserve):
             return effect.limiter.reserve(effect.max_wait)
+        if isinstance(effect, Record):
+            effect.journal.append(effect.entry)
+            return None
         with _in_flight(effect) as departure, _capture_transport_errors() as captured:
             response = self._client.send(self._request(effect), stream=True)
             try:
@@ -363,6 +367,9 @@ class AsyncRunner(_Runner):
             return None
         if isinstance(effect, Reserve):
             return await effect.limiter.reserve_async(effect.max_wait)
+        if isinstance(effect, Record):  # an fsync: off the event loop
+            await asyncio.to_thread(effect.journal.append, effect.entry)
+            return None
         with _in_flight(effect) as departure, _capture_transport_errors() as captured:
             response = await self._client.send(self._request(effect), stream=True)
             try:

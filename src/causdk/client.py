@@ -8,13 +8,14 @@ in ``revoke_many``, and iterators versus async iterators in ``list``.
 from __future__ import annotations
 
 import builtins
+import os
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from typing_extensions import Unpack
 
 from causdk._adapter import ProviderAdapter, RevokeRequest
-from causdk._flow import Flow, Runtime, Stopped, Trace, with_budget
+from causdk._flow import Flow, Record, Runtime, Stopped, Trace, with_budget
 from causdk._log import logger
 from causdk._redact import shown
 from causdk.clock import Clock, SystemClock
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     import httpx
 
     from causdk._transport import AsyncRunner, SyncRunner
+    from causdk.journal import Journal
 
 __all__ = [
     "AsyncCARevoker",
@@ -89,6 +91,8 @@ class RevokeManyOptions(TypedDict, total=False):
     reason: RevocationReason | str | None
     concurrency: int
     on_outcome: Callable[[RevocationOutcome], None]
+    journal: str | os.PathLike[str]
+    """A journal file: the job is recorded there, and a re-run with it resumes the job."""
 
 
 class ShellOptions(TypedDict, total=False):
@@ -191,6 +195,52 @@ class _RevokerCore:
             confirmed_by_read=confirmed,
         )
 
+    def bulk_flow(
+        self, ca_id: str, reason: RevocationReason | None, journal: Journal | None
+    ) -> Flow[RevocationResult]:
+        """One CA of ``revoke_many``; with a journal, recorded and resumed from it."""
+        if journal is None:
+            return self.revoke_flow(ca_id, {"reason": reason})
+        return self._journaled(ca_id, reason, journal)
+
+    def _journaled(
+        self, ca_id: str, reason: RevocationReason | None, journal: Journal
+    ) -> Flow[RevocationResult]:
+        adapter, prior = self.adapter, journal.state(ca_id) or {}
+        sent = reason is not None and adapter.capabilities.supports_reason
+        common = dict(provider=adapter.provider, ca_id=ca_id, reason=reason, reason_sent=sent)
+        if prior.get("event") == "revoked":  # an earlier run did it: send nothing
+            return RevocationResult(
+                **common,  # type: ignore[arg-type]
+                request_id=prior.get("request_id"), client_token=prior.get("client_token"),
+                attempts=max(1, int(prior.get("attempts") or 1)), from_journal=True,
+            )  # fmt: skip
+        token = prior.get("client_token") if prior.get("event") == "pending" else None
+        if prior.get("event") == "pending" and token is None:
+            # Sent by an earlier run, answer unknown, and no token to repeat it safely: read first.
+            rt = with_budget(self.runtime)
+            if (yield from self._reads_revoked(rt, ca_id)):
+                yield Record(journal, {"event": "revoked", "ca_id": ca_id, "read_back": True})
+                return RevocationResult(
+                    **common,  # type: ignore[arg-type]
+                    request_id=None, attempts=1, confirmed_by_read=True, already_revoked=True,
+                )  # fmt: skip
+        # The same ClientToken as the earlier run: Alibaba answers a repeat without acting twice.
+        request = RevokeRequest(ca_id, reason, adapter.prepare_client_token(token))
+        entry = {"ca_id": ca_id, "provider": adapter.provider.value}
+        yield Record(journal, {**entry, "event": "pending", "client_token": request.client_token})
+        try:
+            result = yield from self._revoke(request, confirm=False)
+        except CausdkError as error:
+            failed = {"type": type(error).__name__, "code": getattr(error, "code", None),
+                      "request_id": getattr(error, "request_id", None)}  # fmt: skip
+            yield Record(journal, {**entry, "event": "failed", "error": failed})
+            raise
+        yield Record(journal, {**entry, "event": "revoked", "request_id": result.request_id,
+                               "client_token": result.client_token,
+                               "attempts": result.attempts})  # fmt: skip
+        return result
+
     def _reads_revoked(self, rt: Runtime, ca_id: str, *, quiet: bool = True) -> Flow[bool]:
         """True only when a read of the CA succeeds and shows it revoked. A read that runs out
         of time raises unless ``quiet``; any other failed read is False."""
@@ -240,6 +290,16 @@ class _RevokerCore:
             more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
             raise ValidationError(f"{len(bad)} malformed CA id(s), none revoked: {listed}{more}")
         return ids, _coerce_reason(options.get("reason")), concurrency
+
+    @staticmethod
+    def open_journal(options: RevokeManyOptions) -> Journal | None:
+        """The job's journal, open and locked, when ``journal=`` is given."""
+        path = options.get("journal")
+        if path is None:
+            return None
+        from causdk.journal import Journal
+
+        return Journal(path)
 
     @staticmethod
     def settle(
@@ -474,11 +534,12 @@ class CARevoker(_Shell):
 
         ids, why, workers = self._core.plan_many(ca_ids, options)
         stop = threading.Event()
+        journal = self._core.open_journal(options)
 
         def revoke_one(ca_id: str) -> RevocationOutcome | Stopped:
             if stop.is_set():
                 return Stopped(sent=False)
-            flow = self._core.revoke_flow(ca_id, {"reason": why})
+            flow = self._core.bulk_flow(ca_id, why, journal)
             try:
                 result: RevocationResult | Exception = self._runner.run(flow, stop=stop)
             except Stopped as stopped:
@@ -500,6 +561,11 @@ class CARevoker(_Shell):
                 for f in futures
             ]
             raise RevokeManyInterrupted(ids, states) from None
+        finally:
+            # Closed even under calls still unsettled: a record they then miss leaves the CA
+            # pending, and a re-run repeats it safely (the same ClientToken, or a read first).
+            if journal is not None:
+                journal.close()
         pool.shutdown()
         return [outcome for outcome in settled if isinstance(outcome, RevocationOutcome)]
 
@@ -557,16 +623,22 @@ class AsyncCARevoker(_Shell):
 
         ids, why, workers = self._core.plan_many(ca_ids, options)
         gate = asyncio.Semaphore(workers)
+        journal = await asyncio.to_thread(self._core.open_journal, options)
 
         async def revoke_one(ca_id: str) -> RevocationOutcome:
             async with gate:
                 try:
-                    result: RevocationResult | Exception = await self.revoke(ca_id, reason=why)
+                    flow = self._core.bulk_flow(ca_id, why, journal)
+                    result: RevocationResult | Exception = await self._runner.run(flow)
                 except Exception as exc:
                     result = exc
             return self._core.settle(ca_id, result, options)
 
-        return list(await asyncio.gather(*(revoke_one(ca_id) for ca_id in ids)))
+        try:
+            return list(await asyncio.gather(*(revoke_one(ca_id) for ca_id in ids)))
+        finally:
+            if journal is not None:
+                journal.close()
 
     async def aclose(self) -> None:
         """Close the HTTP client (unless it was given to us)."""

@@ -174,6 +174,9 @@ class RevocationResult(_Frozen):
     already_revoked: bool = False
     """True when the revoke call failed after an ambiguous earlier attempt and a read showed the CA
     revoked: the revocation happened, most likely by this call's earlier attempt."""
+    from_journal: bool = False
+    """True when a bulk job's journal showed the CA revoked by an earlier run of the job: nothing
+    was sent this time."""
 
 
 class RevocationOutcome(_Frozen):

@@ -182,6 +182,11 @@ def cli() -> None:
     "--dry-run", is_flag=True, help="Read each CA and say what would happen; change nothing."
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False),
+    help="Record the job in FILE; run the same command with it again to resume the job.",
+)
 @format_options
 @connection_options
 @handle_errors
@@ -193,6 +198,7 @@ def revoke(
     concurrency: int,
     dry_run: bool,
     yes: bool,
+    journal: str | None,
     json_lines: bool,
     json_array: bool,
     **options: Any,
@@ -208,8 +214,13 @@ def revoke(
             sys.exit(_dry_run(revoker, ids, concurrency, Output(fmt, DRY_RUN_HEADERS)))
         if not yes:
             _confirm(provider, ids, reading_ids_from_stdin=source is sys.stdin)
+        if journal:
+            click.echo(
+                f"journal: {journal} (if this run stops, run the same command again to resume)",
+                err=True,
+            )
         try:
-            outcomes = _revoke_with_progress(revoker, ids, reason, concurrency)
+            outcomes = _revoke_with_progress(revoker, ids, reason, concurrency, journal)
         except RevokeManyInterrupted as stop:
             _report(stop.outcomes, Output(fmt, REVOKE_HEADERS))
             _report_interrupted(stop)
@@ -256,7 +267,7 @@ def _confirm(provider: str, ids: list[str], *, reading_ids_from_stdin: bool) -> 
 
 
 def _revoke_with_progress(
-    revoker: CARevoker, ids: list[str], reason: str | None, concurrency: int
+    revoker: CARevoker, ids: list[str], reason: str | None, concurrency: int, journal: str | None
 ) -> list[RevocationOutcome]:
     lock = threading.Lock()
     show = sys.stderr.isatty()
@@ -268,7 +279,11 @@ def _revoke_with_progress(
             with lock:
                 bar.update(1)
 
-        return revoker.revoke_many(ids, reason=reason, concurrency=concurrency, on_outcome=tick)
+        if journal is None:
+            return revoker.revoke_many(ids, reason=reason, concurrency=concurrency, on_outcome=tick)
+        return revoker.revoke_many(
+            ids, reason=reason, concurrency=concurrency, on_outcome=tick, journal=journal
+        )
 
 
 def _read_all(

@@ -36,6 +36,8 @@ def outcome_row(outcome: RevocationOutcome) -> list[str]:
         assert outcome.error is not None
         return [outcome.ca_id, "FAILED", "-", "-", short_error(outcome.error)]
     note = "already revoked; confirmed by a read" if result.already_revoked else ""
+    if result.from_journal:
+        note = "revoked by an earlier run (journal)"
     if result.confirmed_by_read and not result.already_revoked:
         note = "confirmed by a read"
     return [outcome.ca_id, "revoked", str(result.attempts), result.request_id or "-", note]
