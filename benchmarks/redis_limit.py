@@ -80,7 +80,8 @@ def processes(redis_url: str) -> dict[str, Any]:
         workers = [
             subprocess.Popen(
                 [sys.executable, "-c", WORKER, emu.url, redis_url, *ids[i * EACH : (i + 1) * EACH]],
-                stdout=subprocess.PIPE, text=True,
+                stdout=subprocess.PIPE,
+                text=True,
             )  # fmt: skip
             for i in range(PROCESSES)
         ]
