@@ -82,7 +82,7 @@ def processes(redis_url: str) -> dict[str, Any]:
                 [sys.executable, "-c", WORKER, emu.url, redis_url, *ids[i * EACH : (i + 1) * EACH]],
                 stdout=subprocess.PIPE,
                 text=True,
-            )  # fmt: skip
+            )
             for i in range(PROCESSES)
         ]
         done = sum(int(w.communicate(timeout=600)[0] or 0) for w in workers)
