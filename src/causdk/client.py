@@ -216,8 +216,9 @@ class _RevokerCore:
                 attempts=max(1, int(prior.get("attempts") or 1)), from_journal=True,
             )  # fmt: skip
         token = prior.get("client_token") if prior.get("event") == "pending" else None
-        if prior.get("event") == "pending" and token is None:
-            # Sent by an earlier run, answer unknown, and no token to repeat it safely: read first.
+        if prior.get("event") in ("pending", "failed") and token is None:
+            # Sent by an earlier run, and no token to repeat it safely (Huawei has none; a failed
+            # Alibaba attempt gets a fresh one): the earlier attempt may have acted. Read first.
             rt = with_budget(self.runtime)
             if (yield from self._reads_revoked(rt, ca_id)):
                 yield Record(journal, {"event": "revoked", "ca_id": ca_id, "read_back": True})

@@ -148,3 +148,18 @@ def test_kill_9_mid_run_then_resume_revokes_each_ca_exactly_once(
     assert all(r["ok"] for r in report)
     assert sum(r["from_journal"] for r in report) >= killed_at - 8  # but those in flight
     assert sorted(changed) == sorted(ids)  # every CA revoked, each exactly once
+
+
+def test_a_failed_ca_that_is_in_fact_revoked_is_read_not_refused(tmp_path: Path) -> None:
+    """An earlier run recorded a failure (say its read back timed out) though the revoke went
+    through: the re-run reads the CA first instead of meeting a refusal it would report."""
+    journal = tmp_path / "job.jsonl"
+    with Emulator() as emu:
+        ca_id = emu.add_ca("alibaba", status="REVOKE").id
+        failed = {"event": "failed", "ca_id": ca_id, "error": {"type": "ServerError"}}
+        journal.write_text(json.dumps(failed) + "\n")
+        with AlibabaRevoker(**emu.alibaba_options()) as revoker:
+            (outcome,) = revoker.revoke_many([ca_id], journal=journal)
+        revokes = [r for r in emu.requests if r.action == "UpdateCACertificateStatus"]
+    assert outcome.ok and outcome.result.confirmed_by_read  # type: ignore[union-attr]
+    assert revokes == []
