@@ -7,7 +7,6 @@ the deadline each :class:`~causdk._flow.Send` carries and the body cap of the se
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import ssl
 import sys
@@ -368,6 +367,8 @@ class AsyncRunner(_Runner):
         if isinstance(effect, Reserve):
             return await effect.limiter.reserve_async(effect.max_wait)
         if isinstance(effect, Record):  # an fsync: off the event loop
+            import asyncio  # here, not at the top: sync callers never load asyncio
+
             await asyncio.to_thread(effect.journal.append, effect.entry)
             return None
         with _in_flight(effect) as departure, _capture_transport_errors() as captured:
