@@ -6,6 +6,7 @@ import json
 import logging
 import subprocess
 import sys
+import textwrap
 
 import httpx
 import pytest
@@ -115,6 +116,29 @@ def test_import_causdk_is_cheap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []  # the models need pydantic; the transport waits
+
+
+def test_a_sync_revoke_never_loads_asyncio() -> None:
+    """Start-up cost for the command line and scripts: asyncio is for async callers only."""
+    code = textwrap.dedent(
+        """
+        import http.server, json, sys, threading
+        class Answer(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(204); self.end_headers()
+            def log_message(self, *args): pass
+        server = http.server.HTTPServer(("127.0.0.1", 0), Answer)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        from causdk import HuaweiRevoker
+        url = f"http://127.0.0.1:{server.server_port}"
+        with HuaweiRevoker(token="t-value", endpoint=url) as revoker:
+            revoker.revoke("0123abcd-0123-4567-89ab-0123456789ab")
+        print(json.dumps([m for m in ("asyncio", "tenacity") if m in sys.modules]))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == []
 
 
 def test_the_pytest_plugin_imports_nothing_heavy() -> None:
