@@ -250,3 +250,15 @@ async def test_async_clients_use_the_environment_variable(
             outcomes = await revoker.revoke_many(ids)
     assert all(o.ok for o in outcomes)
     await asyncio.sleep(0)
+
+
+def test_the_redis_benchmark_still_runs(server: RedisServer) -> None:
+    """benchmarks/redis_limit.py's measurement of a reservation, a few calls (a smoke test)."""
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+    try:
+        import redis_limit  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    figures = redis_limit.overhead(server.url, calls=20)
+    assert set(figures) == {"sync median us", "sync p99 us", "async median us", "async p99 us"}
+    assert all(value > 0 for value in figures.values())
