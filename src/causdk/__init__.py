@@ -51,7 +51,9 @@ if TYPE_CHECKING:
     )
     from causdk.providers.alibaba import AlibabaRevoker, AsyncAlibabaRevoker
     from causdk.providers.huawei import AsyncHuaweiRevoker, HuaweiRevoker
-    from causdk.ratelimit import GcraLimiter, RateLimiter
+    from causdk.journal import Journal
+    from causdk.ratelimit import GcraLimiter, RateLimiter, Reservation
+    from causdk.redis_limiter import RateLimiterUnavailableError, RedisLimiter
     from causdk.secret import Secret
     from causdk.settings import ClientSettings, RetrySettings
 
@@ -91,7 +93,9 @@ _EXPORTS = {
     ),
     "causdk.providers.alibaba": ("AlibabaRevoker", "AsyncAlibabaRevoker"),
     "causdk.providers.huawei": ("AsyncHuaweiRevoker", "HuaweiRevoker"),
-    "causdk.ratelimit": ("GcraLimiter", "RateLimiter"),
+    "causdk.journal": ("Journal",),
+    "causdk.ratelimit": ("GcraLimiter", "RateLimiter", "Reservation"),
+    "causdk.redis_limiter": ("RateLimiterUnavailableError", "RedisLimiter"),
     "causdk.settings": ("ClientSettings", "RetrySettings"),
     "causdk._redact": ("RedactingFilter",),
     "causdk.secret": ("Secret",),
@@ -122,12 +126,16 @@ __all__ = [
     "HuaweiRevoker",
     "IdempotencyKind",
     "InvalidStateError",
+    "Journal",
     "NotFoundError",
     "PermissionDeniedError",
     "Provider",
     "RateLimitedError",
     "RateLimiter",
+    "RateLimiterUnavailableError",
     "RedactingFilter",
+    "RedisLimiter",
+    "Reservation",
     "RetrySettings",
     "RevocationOutcome",
     "RevocationReason",
