@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         ValidationError,
     )
     from causdk.factory import create_async_revoker, create_revoker
+    from causdk.journal import Journal
     from causdk.models import (
         CAKind,
         Capabilities,
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
     )
     from causdk.providers.alibaba import AlibabaRevoker, AsyncAlibabaRevoker
     from causdk.providers.huawei import AsyncHuaweiRevoker, HuaweiRevoker
-    from causdk.journal import Journal
     from causdk.ratelimit import GcraLimiter, RateLimiter, Reservation
     from causdk.redis_limiter import RateLimiterUnavailableError, RedisLimiter
     from causdk.secret import Secret
