@@ -7,8 +7,9 @@ through flows (:mod:`causdk._flow`). It never does I/O itself.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from causdk._auth import Authorizer
 from causdk._flow import Flow, Runtime, Trace
 from causdk.models import (
     Capabilities,
@@ -33,6 +34,10 @@ class ProviderAdapter(ABC):
 
     provider: Provider
     capabilities: Capabilities
+    auth: Authorizer[Any]
+    """Where each call's credentials come from."""
+    endpoint: str
+    region: str | None = None
 
     @property
     @abstractmethod

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import configparser
 import ipaddress
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from causdk._redact import shown
 from causdk.errors import ConfigurationError
+from causdk.secret import Secret
 
 _REGION = re.compile(r"[a-z]{2,}(-[a-z0-9]+)+")
 _USERINFO = re.compile(r"//[^/?#]*@")
@@ -82,3 +85,56 @@ def check_endpoint(endpoint: str, *, allow_insecure_http: bool = False) -> str:
 
 def tried(steps: list[str]) -> str:
     return "; ".join(steps)
+
+
+def read_text_file(path: Path) -> str:
+    """A config file's text; a one-line ConfigurationError (never its content) otherwise."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{path} is not UTF-8 text.") from None
+    except OSError as exc:
+        raise ConfigurationError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+
+
+def read_ini(path: Path, *, inline_comments: bool) -> configparser.ConfigParser:
+    """An INI file, parsed; a malformed one is a ConfigurationError naming the line only
+    (configparser quotes the offending line, which may hold a secret)."""
+    prefixes = ("#", ";") if inline_comments else None
+    parser = configparser.ConfigParser(inline_comment_prefixes=prefixes, interpolation=None)
+    try:
+        parser.read_string(read_text_file(path), source=str(path))
+    except configparser.Error as exc:
+        lineno = getattr(exc, "lineno", None)
+        if lineno is None and isinstance(exc, configparser.ParsingError) and exc.errors:
+            lineno = exc.errors[0][0]
+        where = f" (line {lineno})" if lineno else ""
+        raise ConfigurationError(f"{path} is not a valid INI file{where}.") from None
+    return parser
+
+
+def env_true(env: Mapping[str, str], name: str) -> bool:
+    """An official SDK's switch: on only when it says ``true`` (any case), as they read it."""
+    return env.get(name, "").strip().lower() == "true"
+
+
+_MAX_TOKEN_FILE = 64 * 1024
+
+
+def read_token_file(path: Path, what: str) -> Secret:
+    """A token file's content, stripped, as a Secret; a ConfigurationError (never its content)
+    when it is missing, empty, too large or not text."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(_MAX_TOKEN_FILE + 1)
+    except OSError as exc:
+        raise ConfigurationError(f"{what} {path} cannot be read: {exc.strerror or exc}") from None
+    if len(data) > _MAX_TOKEN_FILE:
+        raise ConfigurationError(f"{what} {path} is larger than {_MAX_TOKEN_FILE} bytes")
+    try:
+        text = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{what} {path} is not UTF-8 text") from None
+    if not text:
+        raise ConfigurationError(f"{what} {path} is empty")
+    return Secret(text)

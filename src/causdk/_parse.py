@@ -68,3 +68,19 @@ def parse_auth_header(
         return fields[keys[0]], fields[keys[1]].split(";"), fields[keys[2]]
     except KeyError:
         return None
+
+
+def parse_expiry(value: Any) -> datetime:
+    """A credential's expiry, ``2026-01-02T03:04:05Z`` (fractions of a second allowed), as UTC.
+
+    A time without a zone is read as UTC (both clouds publish UTC), never as local time.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("no expiry time")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    when = datetime.fromisoformat(text)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc)

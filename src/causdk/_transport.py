@@ -94,6 +94,9 @@ def _caller_key() -> int:
 _proxy_bypass: Callable[[str, dict[str, str]], bool] = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # public, not in stubs
 
 
+_INSTANCE_METADATA = frozenset({"100.100.100.200", "169.254.169.254"})
+
+
 class _ProxyChoice:
     """Which proxy a URL goes through: ``settings.proxy``, else (with ``trust_env``) the
     ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` environment, read once."""
@@ -104,6 +107,8 @@ class _ProxyChoice:
         self._cache: dict[tuple[str, str], str | None] = {}
 
     def for_url(self, url: httpx.URL) -> str | None:
+        if url.host in _INSTANCE_METADATA or url.host.startswith("169.254."):
+            return None  # the instance's own metadata: through a proxy it would be another's
         if self._explicit:
             return self._explicit
         if not self._env:

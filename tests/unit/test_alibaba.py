@@ -417,7 +417,7 @@ def test_credentials_from_the_cli_config(tmp_path: Path) -> None:
 
 def test_missing_credentials_list_what_was_tried(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError) as info:
-        resolve_credentials(env={}, home=tmp_path)
+        resolve_credentials(env={"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"}, home=tmp_path)
     text = str(info.value)
     assert "ALIBABA_CLOUD_ACCESS_KEY_ID" in text and "credentials.ini" in text
     assert "config.json" in text
@@ -466,7 +466,7 @@ def test_no_secret_in_reprs_logs_or_errors(
                             security_token=token, clock=clock)  # fmt: skip
     with pytest.raises(AuthenticationError) as info:
         client.revoke("ca-1")
-    creds = client._core.adapter.credentials  # type: ignore[attr-defined]
+    creds = client._core.adapter.auth.value  # type: ignore[attr-defined]
     texts = [str(info.value), repr(info.value), repr(client), repr(creds), caplog.text]
     for text in texts:
         assert SECRET not in text and token not in text

@@ -22,7 +22,7 @@ from causdk import (
     ValidationError,
 )
 from causdk._redact import register_secret, scrub
-from causdk.providers.alibaba.credentials import resolve_credentials
+from causdk.providers.alibaba.chain import resolve_credentials
 from tests.conftest import FakeClock
 
 CA = "0123abcd-0123-4567-89ab-0123456789ab"

@@ -16,7 +16,6 @@ import uuid
 from collections import deque
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qsl
 
 from causdk.providers.alibaba.signing import (
     parse_v3_authorization,
@@ -25,6 +24,7 @@ from causdk.providers.alibaba.signing import (
     v3_signature,
 )
 from causdk.testing._http import HttpRequest, HttpResponse
+from causdk.testing._platform import form_params
 from causdk.testing._state import EmulatedCA, EmulatorState, LoggedRequest
 
 API_VERSION = "2020-06-30"
@@ -103,15 +103,30 @@ class AlibabaApi:
         self.credentials = credentials
         self.sts_tokens = sts_tokens
         self.rate_limit = rate_limit
+        self.expires: dict[str, float] = {}  # temporary key id -> time.time() it expires
+        self.sts: Any = None  # the emulator's PlatformServices, for STS actions
         self._windows: dict[str, deque[float]] = {}
         self._nonces: dict[str, float] = {}
         self._idempotent: dict[tuple[str, str], tuple[str, HttpResponse]] = {}
 
+    def grant(self, key_id: str, secret: str, token: str, expires: float) -> None:
+        """Accept temporary credentials until ``expires`` (``time.time()``)."""
+        with self.state.lock:
+            self.credentials[key_id] = secret
+            self.sts_tokens[key_id] = token
+            self.expires[key_id] = expires
+
     def handle(self, request: HttpRequest) -> HttpResponse:
         request_id = str(uuid.uuid4()).upper()
-        query = dict(parse_qsl(request.query, keep_blank_values=True))
+        query = form_params(request)
         action = request.headers.get("x-acs-action") or query.get("Action") or "?"
         account, code = None, None
+        if action in ("AssumeRole", "AssumeRoleWithOIDC") and self.sts is not None:
+            try:
+                caller = self._verify_v1(request, query, "2015-04-01") if "Signature" in query else None
+            except _Reject as reject:
+                return error(reject.status, reject.code, reject.message, request_id)
+            return self.sts.alibaba_sts(action, query, caller, request_id)  # type: ignore[no-any-return]
         try:
             account = self._authenticate(request, query)
             if not self._admit(account):
@@ -156,6 +171,10 @@ class AlibabaApi:
         expected = self.sts_tokens.get(key_id)
         if expected is not None and not (token and hmac.compare_digest(token, expected)):
             raise _Reject(400, "InvalidSecurityToken.Mismatch", "The security token is invalid.")
+        if self.expires.get(key_id, float("inf")) <= time.time():
+            raise _Reject(
+                400, "InvalidSecurityToken.Expired", "The security token you provided has expired."
+            )
 
     def _check_time_and_nonce(self, timestamp: str | None, nonce: str | None) -> None:
         try:
@@ -201,7 +220,9 @@ class AlibabaApi:
             raise _Reject(400, "InvalidVersion", f"Specified version is not {API_VERSION}.")
         return key_id
 
-    def _verify_v1(self, request: HttpRequest, query: dict[str, str]) -> str:
+    def _verify_v1(
+        self, request: HttpRequest, query: dict[str, str], version: str = API_VERSION
+    ) -> str:
         if query.get("SignatureMethod") != "HMAC-SHA1" or query.get("SignatureVersion") != "1.0":
             raise _Reject(400, "InvalidSignatureMethod", "Only HMAC-SHA1 version 1.0 is accepted.")
         key_id = query.get("AccessKeyId", "")
@@ -210,8 +231,8 @@ class AlibabaApi:
             raise _Reject(400, "SignatureDoesNotMatch", "The request signature does not match.")
         self._check_time_and_nonce(query.get("Timestamp"), query.get("SignatureNonce"))
         self._check_sts(key_id, query.get("SecurityToken"))
-        if query.get("Version") != API_VERSION:
-            raise _Reject(400, "InvalidVersion", f"Specified version is not {API_VERSION}.")
+        if query.get("Version") != version:
+            raise _Reject(400, "InvalidVersion", f"Specified version is not {version}.")
         return key_id
 
     def _admit(self, account: str) -> bool:

@@ -14,6 +14,13 @@ from causdk.testing._alibaba import AlibabaApi
 from causdk.testing._alibaba import throttled as alibaba_throttled
 from causdk.testing._http import HttpRequest, HttpResponse, HttpServer
 from causdk.testing._huawei import HuaweiApi
+from causdk.testing._platform import (
+    ECS_ROLE_NAME,
+    HUAWEI_IDP_ID,
+    OIDC_PROVIDER_ARN,
+    ROLE_ARN,
+    PlatformServices,
+)
 from causdk.testing._huawei import throttled as huawei_throttled
 from causdk.testing._state import (
     Cloud,
@@ -44,6 +51,8 @@ class EmulatorCredentials:
     huawei_domain_name: str = "emulator-domain"
     huawei_user: str = "emulator-user"
     huawei_password: str = "emulator-password"  # noqa: S105
+    alibaba_oidc_token: str = "emulator-oidc-token-eyJhbGciOiJSUzI1NiJ9"  # noqa: S105
+    huawei_id_token: str = "emulator-id-token-eyJhbGciOiJSUzI1NiJ9"  # noqa: S105
 
 
 class Emulator:
@@ -57,6 +66,12 @@ class Emulator:
     ``rate_limit`` is Alibaba's 10 requests per second per AccessKeyId (None lifts it);
     ``huawei_rate_limit`` throttles Huawei with 429 (off by default). The seed makes a few
     root and subordinate CAs per cloud; ``seed=False`` starts empty.
+
+    It also serves what platforms hand out, for testing role credentials and their rotation:
+    Alibaba STS (``AssumeRole``, ``AssumeRoleWithOIDC``), both clouds' ECS instance metadata
+    (with IMDSv2 session tokens), a credentials URI, and Huawei IAM federation. What they issue
+    lasts ``credential_ttl`` seconds; :meth:`alibaba_env` and :meth:`huawei_env` give the
+    environment that points each source here.
     """
 
     def __init__(
@@ -68,6 +83,7 @@ class Emulator:
         seed: bool = True,
         credentials: EmulatorCredentials | None = None,
         random_seed: int = 2026,
+        credential_ttl: float = 3600,
     ) -> None:
         self.credentials = creds = credentials or EmulatorCredentials()
         self.state = EmulatorState()
@@ -88,6 +104,17 @@ class Emulator:
             iam_users={(creds.huawei_domain_name, creds.huawei_user): creds.huawei_password},
             rate_limit=huawei_rate_limit,
         )
+        self.platform = PlatformServices(
+            self.state,
+            ttl=credential_ttl,
+            alibaba_keys={creds.alibaba_access_key_id: creds.alibaba_access_key_secret},
+            grant_alibaba=self.alibaba.grant,
+            grant_huawei=self.huawei.grant,
+            huawei_domain_id=creds.huawei_domain_id,
+            oidc_token=creds.alibaba_oidc_token,
+            id_token=creds.huawei_id_token,
+        )
+        self.alibaba.sts = self.platform
         self._server = HttpServer(self.handle, port=port)
         if seed:
             self.seed_defaults()
@@ -162,6 +189,44 @@ class Emulator:
         else:
             creds = {"token": c.huawei_token}
         return {**creds, "endpoint": self.url}
+
+    def alibaba_env(self, source: str, *, token_file: str | None = None) -> dict[str, str]:
+        """Environment variables that make the default chain pick ``source`` and reach it here:
+        ``oidc`` (needs ``token_file``, holding :attr:`credentials.alibaba_oidc_token`),
+        ``ecs_ram_role``, ``credentials_uri`` or ``ram_role_arn`` (the latter as options:
+        see :meth:`alibaba_role_options`)."""
+        common = {"ALIBABA_CLOUD_CAS_ENDPOINT": self.url, "CAUSDK_ALIBABA_STS_ENDPOINT": self.url,
+                  "CAUSDK_ALIBABA_METADATA_URL": self.url}  # fmt: skip
+        if source == "oidc":
+            if token_file is None:
+                raise ValueError("the oidc source needs token_file")
+            return {**common, "ALIBABA_CLOUD_ROLE_ARN": ROLE_ARN,
+                    "ALIBABA_CLOUD_OIDC_PROVIDER_ARN": OIDC_PROVIDER_ARN,
+                    "ALIBABA_CLOUD_OIDC_TOKEN_FILE": token_file}  # fmt: skip
+        if source == "ecs_ram_role":
+            return {**common, "ALIBABA_CLOUD_ECS_METADATA": ECS_ROLE_NAME}
+        if source == "credentials_uri":
+            return {**common, "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
+                    "ALIBABA_CLOUD_CREDENTIALS_URI": f"{self.url}/_emulator/credentials"}  # fmt: skip
+        raise ValueError(f"unknown source {source!r}")
+
+    def alibaba_role_options(self) -> dict[str, Any]:
+        """``AlibabaRevoker`` options that assume the emulator's role with its AccessKey."""
+        return {**self.alibaba_options(), "role_arn": ROLE_ARN, "sts_endpoint": self.url}
+
+    def huawei_env(self, source: str, *, token_file: str | None = None) -> dict[str, str]:
+        """Environment variables for ``ecs_metadata`` or ``federation`` (needs ``token_file``,
+        holding :attr:`credentials.huawei_id_token`), pointed here."""
+        common = {"CAUSDK_HUAWEI_ENDPOINT": self.url, "CAUSDK_HUAWEI_IAM_ENDPOINT": self.url,
+                  "CAUSDK_HUAWEI_METADATA_URL": self.url}  # fmt: skip
+        if source == "ecs_metadata":
+            return common
+        if source == "federation":
+            if token_file is None:
+                raise ValueError("the federation source needs token_file")
+            return {**common, "HUAWEICLOUD_SDK_IDP_ID": HUAWEI_IDP_ID,
+                    "HUAWEICLOUD_SDK_ID_TOKEN_FILE": token_file}  # fmt: skip
+        raise ValueError(f"unknown source {source!r}")
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -267,7 +332,8 @@ class Emulator:
         if request.path == "/_emulator/stats":  # for tools in another process (benchmarks)
             body = json.dumps(self.stats()).encode()
             return HttpResponse(200, body, [("content-type", "application/json")])
-        cloud: Cloud = "huawei" if request.path.startswith(("/v1/", "/v3/")) else "alibaba"
+        huawei = ("/v1/", "/v3/", "/v3.0/", "/openstack/", "/meta-data/")
+        cloud: Cloud = "huawei" if request.path.startswith(huawei) else "alibaba"
         fault = self.state.take_fault(cloud)
         if fault is not None and not fault.after:
             response = self._faulty(fault, cloud)
@@ -276,12 +342,24 @@ class Emulator:
                 LoggedRequest(cloud, "fault:" + fault.kind, response.status, code=code)
             )
         else:
-            api = self.huawei if cloud == "huawei" else self.alibaba
-            response = api.handle(request)
+            response = self._answer(request, cloud)
             if fault is not None:
                 response = self._faulty(fault, cloud)
         response.delay = self.state.latency
         return response
+
+    def _answer(self, request: HttpRequest, cloud: Cloud) -> HttpResponse:
+        path = request.path
+        if path.startswith("/latest/"):
+            return self.platform.alibaba_metadata(request)
+        if path == "/_emulator/credentials":
+            return self.platform.credentials_uri()
+        if path.startswith(("/openstack/", "/meta-data/")):
+            return self.platform.huawei_metadata(request)
+        if path.startswith("/v3.0/") and request.method == "POST":
+            return self.platform.huawei_federation(request)
+        api = self.huawei if cloud == "huawei" else self.alibaba
+        return api.handle(request)
 
     @staticmethod
     def _faulty(fault: Fault, cloud: Cloud) -> HttpResponse:

@@ -100,6 +100,7 @@ class HuaweiApi:
         self.iam_users = iam_users  # (domain name, user name) -> password
         self.rate_limit = rate_limit
         self.issued: dict[str, datetime] = {}
+        self.temporary: dict[str, tuple[str, float]] = {}  # ak -> (security token, expiry)
         self.tokens_issued = 0
         self._window: deque[float] = deque()
 
@@ -108,6 +109,13 @@ class HuaweiApi:
         with self.state.lock:
             self.issued.clear()
 
+    def grant(self, access: str, secret: str, token: str, expires: float) -> None:
+        """Accept temporary keys (with their security token) until ``expires``."""
+        with self.state.lock:
+            domain = next(iter(self.aksk.values()))[1]
+            self.aksk[access] = (secret, domain)
+            self.temporary[access] = (token, expires)
+
     def handle(self, request: HttpRequest) -> HttpResponse:
         request_id = uuid.uuid4().hex
         action, ca_id, code = "?", None, None
@@ -115,6 +123,12 @@ class HuaweiApi:
             if request.path.rstrip("/") == "/v3/auth/tokens" and request.method == "POST":
                 action = "KeystoneCreateUserTokenByPassword"
                 response = self._issue_token(request, request_id)
+            elif request.path.rstrip("/") == "/v3/auth/domains" and request.method == "GET":
+                action = "KeystoneListAuthDomains"
+                access_key = self._authenticate(request, require_domain=False)
+                domain = self.aksk[access_key][1]
+                body = {"domains": [{"id": domain, "name": "emulator-domain", "enabled": True}]}
+                response = answer(200, body, request_id)
             else:
                 action, ca_id, route = self._route(request)
                 self._authenticate(request)
@@ -178,7 +192,7 @@ class HuaweiApi:
             return "ShowCertificateAuthority", m.group(1), self._show
         raise _Reject(404, "APIGW.0101", "The API does not exist or has not been published.")
 
-    def _authenticate(self, request: HttpRequest) -> str:
+    def _authenticate(self, request: HttpRequest, *, require_domain: bool = True) -> str:
         headers = request.headers
         token = headers.get("x-auth-token")
         if token:
@@ -219,7 +233,15 @@ class HuaweiApi:
             raise _Reject(
                 401, "APIGW.0301", "Incorrect IAM authentication information: x-sdk-date expired."
             )
-        if headers.get("x-domain-id") != domain_id:
+        temporary = self.temporary.get(access_key)
+        if temporary is not None:
+            given = headers.get("x-security-token", "")
+            if not hmac.compare_digest(given, temporary[0]):
+                raise _Reject(401, "APIGW.0301", "Incorrect IAM authentication information.")
+            if temporary[1] <= time.time():
+                raise _Reject(401, "APIGW.0301",
+                              "Incorrect IAM authentication information: the token expired.")  # fmt: skip
+        if require_domain and headers.get("x-domain-id") != domain_id:
             raise _Reject(403, "APIGW.0302", "The IAM user is not authorized to access the API.")
         return access_key
 

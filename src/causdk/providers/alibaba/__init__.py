@@ -2,7 +2,8 @@
 
 from causdk.providers.alibaba.adapter import CAPABILITIES, AlibabaAdapter
 from causdk.providers.alibaba.client import AlibabaRevoker, AsyncAlibabaRevoker, build_adapter
-from causdk.providers.alibaba.credentials import AlibabaCredentials, resolve_credentials
+from causdk.providers.alibaba.chain import resolve_auth, resolve_credentials
+from causdk.providers.alibaba.credentials import AlibabaCredentials
 from causdk.providers.alibaba.endpoints import endpoint_for
 from causdk.providers.alibaba.signing import SignatureVersion
 
@@ -15,5 +16,6 @@ __all__ = [
     "SignatureVersion",
     "build_adapter",
     "endpoint_for",
+    "resolve_auth",
     "resolve_credentials",
 ]

@@ -9,7 +9,8 @@ from datetime import timezone
 from typing import Any, TypeVar
 
 from causdk._adapter import ProviderAdapter, RevokeRequest
-from causdk._flow import Attempt, Exchange, Flow, Runtime, Trace, call
+from causdk._auth import Authorizer, StaticAuth, authorized
+from causdk._flow import Attempt, Exchange, Flow, Runtime, Trace
 from causdk._parse import epoch_ms, read_json, unexpected
 from causdk._redact import shown
 from causdk._wire import WireRequest, WireResponse, canonical_query, join_url
@@ -86,14 +87,18 @@ class AlibabaAdapter(ProviderAdapter):
 
     def __init__(
         self,
-        credentials: AlibabaCredentials,
+        auth: Authorizer[AlibabaCredentials] | AlibabaCredentials,
         *,
         endpoint: str,
         user_agent: str,
         signature_version: SignatureVersion = SignatureVersion.V3,
         account_id: str | None = None,
+        region: str | None = None,
     ) -> None:
-        self.credentials = credentials
+        if isinstance(auth, AlibabaCredentials):
+            auth = StaticAuth(auth, source=auth.source, account_key=auth.access_key_id)
+        self.auth = auth
+        self.region = region
         self.endpoint = endpoint
         self.user_agent = user_agent
         self.signature_version = SignatureVersion(signature_version)
@@ -102,7 +107,8 @@ class AlibabaAdapter(ProviderAdapter):
     @property
     def account_key(self) -> str:
         # Alibaba counts the limit per account across its AccessKeys; the caller may name it.
-        return self._account_id or self.credentials.access_key_id
+        # Otherwise the role or the AccessKey: never a temporary key id, which rotates.
+        return self._account_id or self.auth.account_key
 
     @property
     def first_cursor(self) -> int:
@@ -128,13 +134,19 @@ class AlibabaAdapter(ProviderAdapter):
 
     # -- requests ---------------------------------------------------------------------------
 
-    def build(self, action: str, params: dict[str, str], attempt: Attempt) -> WireRequest:
-        """A signed POST for ``action``, with a fresh timestamp and nonce."""
+    def build(
+        self,
+        action: str,
+        params: dict[str, str],
+        attempt: Attempt,
+        creds: AlibabaCredentials,
+    ) -> WireRequest:
+        """A POST for ``action`` signed with ``creds``, with a fresh timestamp and nonce."""
         timestamp = attempt.now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         nonce = uuid.uuid4().hex
         if self.signature_version is SignatureVersion.V1:
-            return self._build_v1(action, params, timestamp, nonce)
-        return self._build_v3(action, params, timestamp, nonce)
+            return self._build_v1(action, params, timestamp, nonce, creds)
+        return self._build_v3(action, params, timestamp, nonce, creds)
 
     def _base_headers(self, action: str) -> dict[str, str]:
         host = self.endpoint.split("://", 1)[1].split("/", 1)[0]
@@ -146,8 +158,9 @@ class AlibabaAdapter(ProviderAdapter):
             "user-agent": self.user_agent,
         }
 
-    def _build_v3(self, action: str, params: dict[str, str], ts: str, nonce: str) -> WireRequest:
-        creds = self.credentials
+    def _build_v3(
+        self, action: str, params: dict[str, str], ts: str, nonce: str, creds: AlibabaCredentials
+    ) -> WireRequest:
         headers = self._base_headers(action)
         headers.update(
             {"x-acs-date": ts, "x-acs-signature-nonce": nonce, "x-acs-content-sha256": EMPTY_SHA256}
@@ -166,8 +179,9 @@ class AlibabaAdapter(ProviderAdapter):
         url = join_url(self.endpoint, "/", canonical_query(params))
         return WireRequest("POST", url, tuple(headers.items()))
 
-    def _build_v1(self, action: str, params: dict[str, str], ts: str, nonce: str) -> WireRequest:
-        creds = self.credentials
+    def _build_v1(
+        self, action: str, params: dict[str, str], ts: str, nonce: str, creds: AlibabaCredentials
+    ) -> WireRequest:
         signed = dict(params)
         signed.update(
             Action=action,
@@ -185,13 +199,31 @@ class AlibabaAdapter(ProviderAdapter):
         url = join_url(self.endpoint, "/", canonical_query(signed))
         return WireRequest("POST", url, tuple(self._base_headers(action).items()))
 
+    def _call(
+        self,
+        rt: Runtime,
+        action: str,
+        params: dict[str, str],
+        parse: Callable[[dict[str, Any], str | None], T],
+        trace: Trace | None = None,
+        *,
+        retry_unreadable: bool = False,
+    ) -> Flow[T]:
+        """One call, signed with the current credentials (fetched anew once if refused)."""
+        return authorized(
+            rt,
+            self.auth,
+            lambda creds: self._exchange(action, params, parse, creds, retry_unreadable),
+            trace,
+        )
+
     def _exchange(
         self,
         action: str,
         params: dict[str, str],
         parse: Callable[[dict[str, Any], str | None], T],
-        *,
-        retry_unreadable: bool = False,
+        creds: AlibabaCredentials,
+        retry_unreadable: bool,
     ) -> Exchange[T]:
         def read(response: WireResponse) -> T:
             try:
@@ -202,7 +234,7 @@ class AlibabaAdapter(ProviderAdapter):
 
         return Exchange(
             action=action,
-            build=lambda attempt: self.build(action, params, attempt),
+            build=lambda attempt: self.build(action, params, attempt, creds),
             parse=read,
             request_id=request_id_of,
         )
@@ -215,10 +247,9 @@ class AlibabaAdapter(ProviderAdapter):
         if request.client_token:
             params["ClientToken"] = request.client_token
         # An unreadable answer is retried: the same ClientToken makes a repeat safe by design.
-        exchange = self._exchange(
-            "UpdateCACertificateStatus", params, _request_id_only, retry_unreadable=True
+        return self._call(
+            rt, "UpdateCACertificateStatus", params, _request_id_only, trace, retry_unreadable=True
         )
-        return call(rt, exchange, trace)
 
     def get(self, rt: Runtime, ca_id: str) -> Flow[CertificateAuthority]:
         def parse(body: dict[str, Any], _rid: str | None) -> CertificateAuthority:
@@ -227,7 +258,7 @@ class AlibabaAdapter(ProviderAdapter):
                 raise ValueError(f"the answer is about CA {shown(ca.id, 60)}, not the one asked")
             return ca
 
-        return call(rt, self._exchange("DescribeCACertificate", {"Identifier": ca_id}, parse))
+        return self._call(rt, "DescribeCACertificate", {"Identifier": ca_id}, parse)
 
     def list_page(
         self, rt: Runtime, cursor: int, status: CAStatus | None, page_size: int
@@ -253,7 +284,7 @@ class AlibabaAdapter(ProviderAdapter):
                 total=int(total) if total is not None else None,
             )
 
-        return call(rt, self._exchange("DescribeCACertificateList", params, parse))
+        return self._call(rt, "DescribeCACertificateList", params, parse)
 
 
 def _read_success(

@@ -12,7 +12,8 @@ from typing_extensions import Unpack
 from causdk._config import check_endpoint, first_env, insecure_http_allowed
 from causdk.client import AsyncCARevoker, CARevoker, ShellOptions, open_shell
 from causdk.providers.alibaba.adapter import AlibabaAdapter
-from causdk.providers.alibaba.credentials import AlibabaCredentials, resolve_credentials
+from causdk.providers.alibaba.chain import resolve_auth
+from causdk.providers.alibaba.credentials import AlibabaCredentials
 from causdk.providers.alibaba.endpoints import DEFAULT_REGION, endpoint_for
 from causdk.providers.alibaba.signing import SignatureVersion
 from causdk.settings import ClientSettings
@@ -32,6 +33,15 @@ class AlibabaOptions(TypedDict, total=False):
     endpoint: str
     signature_version: SignatureVersion | str
     account_id: str
+    role_arn: str
+    """Assume this RAM role (STS AssumeRole) with the credentials given or found."""
+    role_session_name: str
+    external_id: str
+    policy: str
+    sts_endpoint: str
+    """STS's endpoint (a host or URL); also ``CAUSDK_ALIBABA_STS_ENDPOINT``."""
+    metadata_url: str
+    """The ECS instance metadata's base URL (tests); also ``CAUSDK_ALIBABA_METADATA_URL``."""
 
 
 def build_adapter(
@@ -50,25 +60,41 @@ def build_adapter(
 
     env = os.environ if env is None else env
     settings = settings or ClientSettings()
-    credentials = options.get("credentials") or resolve_credentials(
+    allow = insecure_http_allowed(settings.allow_insecure_http, env)
+    agent = user_agent(settings)
+    resolved = resolve_auth(
         access_key_id=options.get("access_key_id"),
         access_key_secret=options.get("access_key_secret"),
         security_token=options.get("security_token"),
+        credentials=options.get("credentials"),
+        role_arn=options.get("role_arn"),
+        role_session_name=options.get("role_session_name"),
+        external_id=options.get("external_id"),
+        policy=options.get("policy"),
         profile=options.get("profile"),
+        sts_endpoint=options.get("sts_endpoint"),
+        metadata_url=options.get("metadata_url"),
+        allow_insecure_http=allow,
+        user_agent=agent,
         env=env,
         home=home,
     )
+    region = (
+        options.get("region")
+        or _env(env, "ALIBABA_CLOUD_REGION_ID")
+        or resolved.region
+        or DEFAULT_REGION
+    )
     endpoint = options.get("endpoint") or _env(env, "ALIBABA_CLOUD_CAS_ENDPOINT")
     if endpoint:
-        allow = insecure_http_allowed(settings.allow_insecure_http, env)
         endpoint = check_endpoint(endpoint, allow_insecure_http=allow)
     else:
-        region = options.get("region") or _env(env, "ALIBABA_CLOUD_REGION_ID") or DEFAULT_REGION
         endpoint = endpoint_for(region)
     return AlibabaAdapter(
-        credentials,
+        resolved.auth,
+        region=region,
         endpoint=endpoint,
-        user_agent=user_agent(settings),
+        user_agent=agent,
         signature_version=SignatureVersion(options.get("signature_version", SignatureVersion.V3)),
         account_id=options.get("account_id") or _env(env, "ALIBABA_CLOUD_ACCOUNT_ID"),
     )
@@ -93,7 +119,9 @@ class _AlibabaInit:
 class AlibabaRevoker(_AlibabaInit, CARevoker):
     """Revoke Alibaba Cloud private CAs (CAS 2020-06-30), with blocking calls.
 
-    Credentials: arguments, else the environment, the credentials file or the aliyun CLI config.
+    Credentials: arguments, else the official default chain: the environment, OIDC (RRSA), the
+    aliyun CLI config, the credentials file, the ECS instance's RAM role, a credentials URI
+    (see the README). Temporary credentials are refreshed before they expire.
     ``region`` picks the endpoint (``cn-hangzhou`` by default); ``endpoint`` overrides it (any
     scheme, for the emulator). ``signature_version`` is ``v3`` (default) or ``v1``.
     ``account_id`` names the account when several AccessKeys share its 10 QPS limit.

@@ -9,11 +9,12 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from causdk._adapter import ProviderAdapter, RevokeRequest
-from causdk._flow import Attempt, Exchange, Flow, Runtime, Trace, call
+from causdk._auth import authorized
+from causdk._flow import Attempt, Exchange, Flow, Runtime, Trace
 from causdk._parse import epoch_ms, read_json, unexpected
 from causdk._redact import shown
 from causdk._wire import WireRequest, WireResponse, join_url
-from causdk.errors import AuthenticationError, ValidationError
+from causdk.errors import ValidationError
 from causdk.models import (
     CAKind,
     Capabilities,
@@ -91,10 +92,13 @@ class HuaweiAdapter(ProviderAdapter):
     provider = Provider.HUAWEI
     capabilities = CAPABILITIES
 
-    def __init__(self, auth: HuaweiAuth, *, endpoint: str, user_agent: str) -> None:
+    def __init__(
+        self, auth: HuaweiAuth, *, endpoint: str, user_agent: str, region: str | None = None
+    ) -> None:
         self.auth = auth
         self.endpoint = endpoint
         self.user_agent = user_agent
+        self.region = region
 
     @property
     def account_key(self) -> str:
@@ -143,15 +147,7 @@ class HuaweiAdapter(ProviderAdapter):
     def _authorized(
         self, rt: Runtime, make: Callable[[RequestSigner], Exchange[T]], trace: Trace | None = None
     ) -> Flow[T]:
-        """Call with the auth's signer; on a 401, let the auth refresh once and call again."""
-        signer = yield from self.auth.signer(rt)
-        try:
-            return (yield from call(rt, make(signer), trace))
-        except AuthenticationError:
-            if not self.auth.invalidate(signer):
-                raise
-        signer = yield from self.auth.signer(rt)
-        return (yield from call(rt, make(signer), trace))
+        return authorized(rt, self.auth, make, trace)
 
     def revoke(self, rt: Runtime, request: RevokeRequest, trace: Trace) -> Flow[str | None]:
         action = "RevokeCertificateAuthority"

@@ -1,30 +1,27 @@
 """How a Huawei request is authorized: a token, an IAM-issued token, or an AK/SK signature.
 
-:class:`HuaweiAuth` is the small interface; implement it (or pass a callable to
-:class:`TokenAuth`) to bring your own token source.
+:class:`HuaweiAuth` is the small interface (causdk's :class:`~causdk._auth.Authorizer` of
+:class:`RequestSigner`); implement it (or pass a callable to :class:`TokenAuth`) to bring your
+own token source. Tokens and keys that expire come through :class:`~causdk._auth.RefreshingAuth`.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from causdk._flow import (
-    Attempt,
-    Exchange,
-    Flow,
-    Runtime,
-    Sleep,
-    Trace,
-    call,
-    deadline_error,
-    remaining,
-    with_budget,
+from causdk._auth import (
+    Authorizer,
+    CredentialSource,
+    Issued,
+    RefreshingAuth,
+    now_value,
+    source_failure,
 )
+from causdk._flow import Attempt, Exchange, Flow, Runtime, call
 from causdk._parse import unexpected
 from causdk._wire import WireRequest, WireResponse, join_url
 from causdk.errors import ConfigurationError
@@ -32,7 +29,14 @@ from causdk.providers.huawei import signing
 from causdk.providers.huawei.errors import PROVIDER, error_from_response, request_id_of
 from causdk.secret import Secret
 
-__all__ = ["AkSkAuth", "HuaweiAuth", "IamPasswordAuth", "RequestSigner", "TokenAuth"]
+__all__ = [
+    "AkSkAuth",
+    "AkSkSigner",
+    "HuaweiAuth",
+    "IamPasswordAuth",
+    "RequestSigner",
+    "TokenAuth",
+]
 
 
 class RequestSigner(ABC):
@@ -45,29 +49,8 @@ class RequestSigner(ABC):
         """The headers to send: ``headers`` plus whatever authorizes the request."""
 
 
-class HuaweiAuth(ABC):
-    """A source of :class:`RequestSigner`; may fetch (a token) through the flow it returns."""
-
-    kind: str = "custom"
-
-    @abstractmethod
-    def signer(self, rt: Runtime) -> Flow[RequestSigner]:
-        """A signer for the next call (fetching a token first if needed)."""
-
-    def invalidate(self, signer: RequestSigner) -> bool:
-        """The provider said 401 to ``signer``: drop it; True if a new signer may succeed."""
-        return False
-
-    @property
-    def account_key(self) -> str:
-        """What a rate limit is counted by."""
-        return self.kind
-
-
-def _now_signer(value: RequestSigner) -> Flow[RequestSigner]:
-    """A flow that needs no I/O and returns ``value``."""
-    return value
-    yield  # pragma: no cover - makes this a generator
+class HuaweiAuth(Authorizer[RequestSigner]):
+    """A source of :class:`RequestSigner`; may fetch (a token, keys) through the flow it returns."""
 
 
 class _TokenSigner(RequestSigner):
@@ -88,9 +71,10 @@ class TokenAuth(HuaweiAuth):
     With a callable, a 401 makes causdk ask it again once and repeat the call.
     """
 
-    kind = "token"
+    source = "token"
 
-    def __init__(self, token: str | Secret | Callable[[], str]) -> None:
+    def __init__(self, token: str | Secret | Callable[[], str], *, source: str = "token") -> None:
+        self.source = source
         self._source = token if callable(token) and not isinstance(token, Secret) else None
         if self._source is None:
             fixed = Secret(token)  # type: ignore[arg-type]
@@ -101,8 +85,8 @@ class TokenAuth(HuaweiAuth):
     def signer(self, rt: Runtime) -> Flow[RequestSigner]:
         if self._source is None:
             assert self._fixed is not None
-            return _now_signer(self._fixed)
-        return _now_signer(_TokenSigner(Secret(self._source())))
+            return now_value(self._fixed)
+        return now_value(_TokenSigner(Secret(self._source())))
 
     def invalidate(self, signer: RequestSigner) -> bool:
         return self._source is not None
@@ -111,41 +95,36 @@ class TokenAuth(HuaweiAuth):
         return "TokenAuth(token=**********)"
 
 
-class AkSkAuth(HuaweiAuth, RequestSigner):
-    """AK/SK signing (``SDK-HMAC-SHA256``) as the official SDK signs CCM calls: with the
-    account's ``X-Domain-Id`` (CCM is a global service) and ``X-Security-Token`` for temporary
-    credentials."""
+class AkSkSigner(RequestSigner):
+    """``SDK-HMAC-SHA256`` as the official SDK signs CCM calls: with the account's
+    ``X-Domain-Id`` (CCM is a global service) and ``X-Security-Token`` for temporary keys."""
 
-    kind = "aksk"
+    __slots__ = ("_secret", "_token", "access_key", "domain_id")
 
     def __init__(
         self,
         access_key: str,
         secret_key: str | Secret,
         *,
-        domain_id: str,
+        domain_id: str | None,
         security_token: str | Secret | None = None,
     ) -> None:
-        if not (access_key and secret_key and domain_id):
-            raise ConfigurationError(
-                "AK/SK signing needs an access key, a secret key and a domain id"
-            )
         self.access_key = access_key
         self.domain_id = domain_id
         self._secret = Secret(secret_key)
         self._token = Secret(security_token) if security_token else None
 
-    @property
-    def account_key(self) -> str:
-        return self.domain_id
-
-    def signer(self, rt: Runtime) -> Flow[RequestSigner]:
-        return _now_signer(self)
+    def with_domain(self, domain_id: str) -> AkSkSigner:
+        return AkSkSigner(
+            self.access_key, self._secret, domain_id=domain_id, security_token=self._token
+        )
 
     def sign(
         self, method: str, url: str, headers: dict[str, str], body: bytes, now: datetime
     ) -> dict[str, str]:
-        signed = {**headers, "X-Sdk-Date": signing.sdk_date(now), "X-Domain-Id": self.domain_id}
+        signed = {**headers, "X-Sdk-Date": signing.sdk_date(now)}
+        if self.domain_id:
+            signed["X-Domain-Id"] = self.domain_id
         if self._token is not None:
             signed["X-Security-Token"] = self._token.get_secret_value()
         signed["Authorization"] = signing.authorization(
@@ -159,25 +138,125 @@ class AkSkAuth(HuaweiAuth, RequestSigner):
         return signed
 
     def __repr__(self) -> str:
+        return f"AkSkSigner(access_key={self.access_key!r}, domain_id={self.domain_id!r})"
+
+
+DEFAULT_IAM_ENDPOINT = "https://iam.myhuaweicloud.com"
+
+
+def domain_lookup(
+    rt: Runtime, signer: AkSkSigner, iam_endpoint: str, user_agent: str
+) -> Flow[str]:
+    """The account (domain) id the keys belong to, as the official SDK finds it: a signed
+    ``GET /v3/auth/domains``."""
+    action = "KeystoneListAuthDomains"
+    url = join_url(iam_endpoint, "/v3/auth/domains")
+    host = url.split("://", 1)[1].split("/", 1)[0]
+    headers = {"Host": host, "Content-Type": "application/json", "User-Agent": user_agent}
+
+    def build(attempt: Attempt) -> WireRequest:
+        signed = signer.sign("GET", url, headers, b"", attempt.now)
+        return WireRequest("GET", url, tuple(signed.items()))
+
+    def parse(response: WireResponse) -> str:
+        if response.status_code != 200:
+            raise error_from_response(action, response)
+        body = response.json_object() or {}
+        domains = body.get("domains")
+        first = domains[0] if isinstance(domains, list) and domains else None
+        domain_id = first.get("id") if isinstance(first, dict) else None
+        if not isinstance(domain_id, str) or not domain_id.isalnum():
+            message = "IAM listed no domain for these keys"
+            raise unexpected(PROVIDER, action, response, request_id_of(response), message)
+        return domain_id
+
+    return call(rt, Exchange(action, build, parse, request_id_of))
+
+
+class _KnownKeys(CredentialSource[RequestSigner]):
+    """Keys given whole; the domain id looked up through IAM once when it is not given."""
+
+    def __init__(self, signer: AkSkSigner, name: str, iam_endpoint: str, user_agent: str) -> None:
+        self._signer = signer
+        self.name = name
+        self.iam_endpoint = iam_endpoint
+        self.user_agent = user_agent
+
+    @property
+    def account_key(self) -> str:
+        return self._signer.domain_id or self._signer.access_key
+
+    def fetch(self, rt: Runtime) -> Flow[Issued[RequestSigner]]:
+        signer = self._signer
+        if not signer.domain_id:
+            domain_id = yield from domain_lookup(rt, signer, self.iam_endpoint, self.user_agent)
+            signer = self._signer = signer.with_domain(domain_id)
+        return Issued(signer, None)
+
+
+class AkSkAuth(RefreshingAuth[RequestSigner], HuaweiAuth):
+    """AK/SK signing (``SDK-HMAC-SHA256``), with a security token for temporary keys.
+
+    Without ``domain_id``, the account's id is looked up once through IAM (a signed
+    ``GET /v3/auth/domains`` at ``iam_endpoint``), as the official SDK does.
+    """
+
+    def __init__(
+        self,
+        access_key: str,
+        secret_key: str | Secret,
+        *,
+        domain_id: str | None = None,
+        security_token: str | Secret | None = None,
+        iam_endpoint: str = DEFAULT_IAM_ENDPOINT,
+        source: str = "explicit",
+        user_agent: str = "causdk",
+    ) -> None:
+        if not (access_key and secret_key):
+            raise ConfigurationError("AK/SK signing needs an access key and a secret key")
+        self.access_key = access_key
+        signer = AkSkSigner(
+            access_key, secret_key, domain_id=domain_id, security_token=security_token
+        )
+        fetcher = _KnownKeys(signer, source, iam_endpoint, user_agent)
+        super().__init__(
+            fetcher, failure_error=source_failure(PROVIDER, source, "KeystoneListAuthDomains")
+        )
+
+    @property
+    def domain_id(self) -> str | None:
+        return self._known.domain_id
+
+    @property
+    def _known(self) -> AkSkSigner:
+        return self._source._signer  # type: ignore[attr-defined, no-any-return]
+
+    def invalidate(self, signer: RequestSigner) -> bool:
+        return False  # the same keys again would be refused again
+
+    def __repr__(self) -> str:
         return f"AkSkAuth(access_key={self.access_key!r}, domain_id={self.domain_id!r})"
 
 
-class _IssuedToken:
-    __slots__ = ("expires_at", "signer")
+class _PasswordToken(CredentialSource[RequestSigner]):
+    name = "iam_password"
 
-    def __init__(self, signer: _TokenSigner, expires_at: datetime) -> None:
-        self.signer = signer
-        self.expires_at = expires_at
+    def __init__(self, auth: IamPasswordAuth) -> None:
+        self._auth = auth
+
+    @property
+    def account_key(self) -> str:
+        return f"{self._auth.domain_name}/{self._auth.user_name}"
+
+    def fetch(self, rt: Runtime) -> Flow[Issued[RequestSigner]]:
+        issued: Issued[RequestSigner] = yield from call(rt, self._auth._token_exchange())
+        return issued
 
 
-class IamPasswordAuth(HuaweiAuth):
+class IamPasswordAuth(RefreshingAuth[RequestSigner], HuaweiAuth):
     """A token that IAM issues for a user's password (``POST /v3/auth/tokens``), scoped to a
     project (by id, or by the region's name). It is cached until ``refresh_margin`` before it
     expires; concurrent calls share one fetch; a 401 drops it and the call is repeated once."""
-
-    kind = "iam"
-    _WAIT_STEP = 0.02
-    _STALE_FETCH = 30.0
 
     def __init__(
         self,
@@ -202,47 +281,11 @@ class IamPasswordAuth(HuaweiAuth):
         self.iam_endpoint = iam_endpoint
         self.project_name = project_name
         self.project_id = project_id
-        self.refresh_margin = refresh_margin
         self.user_agent = user_agent
         self._password = Secret(password)
-        self._lock = threading.Lock()
-        self._token: _IssuedToken | None = None
-        self._fetch_started: float | None = None
+        super().__init__(_PasswordToken(self), refresh_margin=refresh_margin)
 
-    @property
-    def account_key(self) -> str:
-        return f"{self.domain_name}/{self.user_name}"
-
-    def signer(self, rt: Runtime) -> Flow[RequestSigner]:
-        rt = with_budget(rt)
-        while True:
-            with self._lock:
-                now, tick = rt.clock.now(), rt.clock.monotonic()
-                if self._token is not None and now < self._token.expires_at - self.refresh_margin:
-                    return self._token.signer
-                fetching = self._fetch_started is not None
-                if not fetching or tick - self._fetch_started > self._STALE_FETCH:  # type: ignore[operator]
-                    self._fetch_started = tick
-                    break
-            if remaining(rt) <= self._WAIT_STEP:
-                raise deadline_error(rt, "token", Trace(), "another call's token fetch is late")
-            yield Sleep(self._WAIT_STEP)  # another call is fetching: wait for its token
-        try:
-            issued: _IssuedToken = yield from call(rt, self._token_exchange())
-        finally:
-            with self._lock:
-                self._fetch_started = None
-        with self._lock:
-            self._token = issued
-        return issued.signer
-
-    def invalidate(self, signer: RequestSigner) -> bool:
-        with self._lock:
-            if self._token is not None and self._token.signer is signer:
-                self._token = None
-        return True
-
-    def _token_exchange(self) -> Exchange[_IssuedToken]:
+    def _token_exchange(self) -> Exchange[Issued[RequestSigner]]:
         scope: dict[str, Any] = (
             {"project": {"id": self.project_id}}
             if self.project_id
@@ -279,7 +322,7 @@ class IamPasswordAuth(HuaweiAuth):
         return f"IamPasswordAuth(user_name={self.user_name!r}, domain_name={self.domain_name!r})"
 
 
-def _parse_token(response: WireResponse) -> _IssuedToken:
+def _parse_token(response: WireResponse) -> Issued[RequestSigner]:
     action = "KeystoneCreateUserTokenByPassword"
     if response.status_code not in (200, 201):
         raise error_from_response(action, response)
@@ -293,4 +336,4 @@ def _parse_token(response: WireResponse) -> _IssuedToken:
     except ValueError as exc:
         message = f"IAM answered without a usable token ({exc})"
         raise unexpected(PROVIDER, action, response, request_id_of(response), message) from None
-    return _IssuedToken(_TokenSigner(Secret(token)), expires_at)
+    return Issued(_TokenSigner(Secret(token)), expires_at)

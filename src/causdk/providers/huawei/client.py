@@ -8,6 +8,7 @@ from typing import TypedDict
 
 from typing_extensions import Unpack
 
+from causdk._config import insecure_http_allowed
 from causdk.client import AsyncCARevoker, CARevoker, ShellOptions, open_shell
 from causdk.providers.huawei.adapter import HuaweiAdapter
 from causdk.providers.huawei.auth import HuaweiAuth
@@ -33,6 +34,11 @@ class HuaweiOptions(TypedDict, total=False):
     region: str
     endpoint: str
     iam_endpoint: str
+    idp_id: str
+    """With ``id_token_file``: keys IAM issues for an OIDC ID token (federation)."""
+    id_token_file: str
+    metadata_url: str
+    """The ECS instance metadata's base URL (tests); also ``CAUSDK_HUAWEI_METADATA_URL``."""
 
 
 def build_adapter(
@@ -69,8 +75,12 @@ def build_adapter(
         iam_endpoint=iam,
         user_agent=agent,
         env=env,
+        idp_id=options.get("idp_id"),
+        id_token_file=options.get("id_token_file"),
+        metadata_url=options.get("metadata_url"),
+        allow_insecure_http=insecure_http_allowed(settings.allow_insecure_http, env),
     )
-    return HuaweiAdapter(resolved, endpoint=ccm, user_agent=agent)
+    return HuaweiAdapter(resolved, endpoint=ccm, user_agent=agent, region=region)
 
 
 class HuaweiRevokerOptions(HuaweiOptions, ShellOptions, total=False):
@@ -87,12 +97,14 @@ class _HuaweiInit:
 class HuaweiRevoker(_HuaweiInit, CARevoker):
     """Revoke Huawei Cloud CCM private CAs (subordinate CAs only), with blocking calls.
 
-    Authenticate with one of: ``token`` (an X-Auth-Token), ``access_key``/``secret_key``/
-    ``domain_id`` (AK/SK signing), ``iam_user``/``iam_password``/``iam_domain`` (a token IAM
+    Authenticate with one of: ``token`` (an X-Auth-Token), ``access_key``/``secret_key``
+    (AK/SK signing; ``domain_id`` is looked up through IAM when not given), ``idp_id``/
+    ``id_token_file`` (federation), ``iam_user``/``iam_password``/``iam_domain`` (a token IAM
     issues and causdk refreshes), or your own ``auth``
     (:class:`causdk.providers.huawei.HuaweiAuth`).
-    Without any, the environment is read (see the README). ``region`` picks the endpoint;
-    ``endpoint`` overrides it.
+    Without any, the official SDK's chain is followed: the environment, the profile file, the
+    ECS instance's metadata (see the README). ``region`` picks the endpoint; ``endpoint``
+    overrides it.
     """
 
 

@@ -1,19 +1,56 @@
 """Huawei endpoints and the credential chain.
 
-Credentials, first match wins: an explicit ``auth`` object; an explicit token; an explicit AK/SK;
-an explicit IAM user and password; then the environment: ``CAUSDK_HUAWEI_AUTH_TOKEN``; the
-official SDK's ``HUAWEICLOUD_SDK_AK`` / ``HUAWEICLOUD_SDK_SK`` / ``HUAWEICLOUD_SDK_DOMAIN_ID`` /
-``HUAWEICLOUD_SDK_SECURITY_TOKEN``; ``CAUSDK_HUAWEI_IAM_USER`` / ``CAUSDK_HUAWEI_IAM_PASSWORD`` /
-``CAUSDK_HUAWEI_IAM_DOMAIN`` (with ``HUAWEICLOUD_SDK_PROJECT_ID`` or the region as the scope).
+Credentials, first match wins:
+
+1. arguments: an ``auth`` object; a token; AK/SK; an IdP id and ID token file; an IAM user and
+   password;
+2. ``CAUSDK_HUAWEI_AUTH_TOKEN``;
+3. the official SDK's environment: ``HUAWEICLOUD_SDK_IDP_ID`` + ``HUAWEICLOUD_SDK_ID_TOKEN_FILE``
+   (federation; wins over AK/SK, as in the official SDK), else ``HUAWEICLOUD_SDK_AK`` / ``_SK``
+   (+ ``_SECURITY_TOKEN``, ``_DOMAIN_ID``);
+4. the official profile file, ``HUAWEICLOUD_SDK_CREDENTIALS_FILE`` or
+   ``~/.huaweicloud/credentials``: its ``[globalcredentials]`` section (what the official default
+   chain reads), else ``[global]`` (what its documentation shows);
+5. ``CAUSDK_HUAWEI_IAM_USER`` / ``_PASSWORD`` / ``_DOMAIN`` (a token IAM issues);
+6. the ECS instance's agency keys from instance metadata (off with
+   ``CAUSDK_HUAWEI_METADATA_DISABLED=true``).
+
+Without a domain id, AK/SK credentials look it up through IAM once, at the first call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import NamedTuple
 
-from causdk._config import check_endpoint, check_region, first_env, insecure_http_allowed, tried
-from causdk.errors import ConfigurationError
-from causdk.providers.huawei.auth import AkSkAuth, HuaweiAuth, IamPasswordAuth, TokenAuth
+from causdk._auth import RefreshingAuth, source_failure
+from causdk._config import (
+    check_endpoint,
+    check_region,
+    env_true,
+    first_env,
+    insecure_http_allowed,
+    read_ini,
+    tried,
+)
+from causdk.errors import CausdkError, ConfigurationError, TransportError
+from causdk.providers.huawei.auth import (
+    DEFAULT_IAM_ENDPOINT,
+    AkSkAuth,
+    HuaweiAuth,
+    IamPasswordAuth,
+    RequestSigner,
+    TokenAuth,
+)
+from causdk.providers.huawei.errors import PROVIDER
+from causdk.providers.huawei.sources import (
+    METADATA_URL,
+    METADATA_URL_ENV,
+    FederatedKeys,
+    MetadataKeys,
+)
 
 # The official SDK's table (huaweicloudsdkccm/v1/region/ccm_region.py).
 KNOWN_ENDPOINTS = {
@@ -37,6 +74,10 @@ def iam_endpoint_for(region: str) -> str:
     return f"https://iam.{check_region(region)}.myhuaweicloud.com"
 
 
+def _official_iam(env: Mapping[str, str]) -> str | None:
+    return _env(env, "CAUSDK_HUAWEI_IAM_ENDPOINT") or _env(env, "HUAWEICLOUD_SDK_IAM_ENDPOINT")
+
+
 def resolve_endpoints(
     region: str | None,
     endpoint: str | None,
@@ -49,7 +90,7 @@ def resolve_endpoints(
     allow = insecure_http_allowed(allow_insecure_http, env)
     region = region or _env(env, "HUAWEICLOUD_SDK_REGION")
     endpoint = endpoint or _env(env, "CAUSDK_HUAWEI_ENDPOINT")
-    iam_endpoint = iam_endpoint or _env(env, "CAUSDK_HUAWEI_IAM_ENDPOINT")
+    iam_endpoint = iam_endpoint or _official_iam(env)
     if endpoint:
         ccm = check_endpoint(endpoint, allow_insecure_http=allow)
     elif region:
@@ -72,6 +113,86 @@ def _env(env: Mapping[str, str], name: str) -> str | None:
     return found[1] if found else None
 
 
+class _Context(NamedTuple):
+    env: Mapping[str, str]
+    region: str | None
+    iam_endpoint: str | None
+    metadata_url: str
+    user_agent: str
+
+    def iam(self, override: str | None = None, *, allow_insecure_http: bool = False) -> str:
+        if override:
+            return check_endpoint(override, allow_insecure_http=allow_insecure_http)
+        return self.iam_endpoint or DEFAULT_IAM_ENDPOINT
+
+
+def _keys(
+    ctx: _Context,
+    source: str,
+    access_key: str,
+    secret_key: str,
+    *,
+    domain_id: str | None,
+    security_token: str | None = None,
+    iam_endpoint: str | None = None,
+) -> AkSkAuth:
+    return AkSkAuth(
+        access_key, secret_key, domain_id=domain_id, security_token=security_token,
+        iam_endpoint=iam_endpoint or ctx.iam(), source=source, user_agent=ctx.user_agent,
+    )  # fmt: skip
+
+
+def _federated(
+    ctx: _Context,
+    source: str,
+    idp_id: str,
+    id_token_file: str,
+    domain_id: str | None,
+    iam_endpoint: str | None = None,
+) -> HuaweiAuth:
+    keys = FederatedKeys(
+        idp_id=idp_id, id_token_file=id_token_file, domain_id=domain_id,
+        iam_endpoint=iam_endpoint or ctx.iam(), user_agent=ctx.user_agent, name=source,
+    )  # fmt: skip
+    return RefreshingHuaweiAuth(keys, refresh_margin=REFRESH_MARGIN)
+
+
+class RefreshingHuaweiAuth(RefreshingAuth[RequestSigner], HuaweiAuth):
+    """Huawei credentials from a source that fetches them (metadata, federation)."""
+
+
+REFRESH_MARGIN = timedelta(minutes=40)
+"""As the official SDK: temporary keys are renewed when less than 40 minutes remain (at most a
+quarter of their lifetime ahead)."""
+PROFILE_SECTIONS = ("globalcredentials", "global")
+
+
+def _from_profile(ctx: _Context, steps: list[str]) -> HuaweiAuth | None:
+    override = _env(ctx.env, "HUAWEICLOUD_SDK_CREDENTIALS_FILE")
+    path = Path(override).expanduser() if override else Path.home() / ".huaweicloud" / "credentials"
+    if not path.exists():
+        steps.append(f"{path}: no such file")
+        return None
+    parser = read_ini(path, inline_comments=False)
+    section = next((s for s in PROFILE_SECTIONS if parser.has_section(s)), None)
+    if section is None:
+        steps.append(f"{path}: no [globalcredentials] or [global] section")
+        return None
+    values = parser[section]
+    where = f"profile:{path}[{section}]"
+    iam = ctx.iam(values.get("iam_endpoint"), allow_insecure_http=False) if values.get(
+        "iam_endpoint") else None  # fmt: skip
+    domain_id = values.get("domain_id") or None
+    if values.get("idp_id") and values.get("id_token_file"):
+        return _federated(ctx, f"{where}/idp_federation", values["idp_id"],
+                          values["id_token_file"], domain_id, iam)  # fmt: skip
+    ak, sk = values.get("ak"), values.get("sk")
+    if not (ak and sk):
+        raise ConfigurationError(f"{where}: give ak and sk, or idp_id and id_token_file")
+    return _keys(ctx, where, ak, sk, domain_id=domain_id,
+                 security_token=values.get("security_token") or None, iam_endpoint=iam)  # fmt: skip
+
+
 def resolve_auth(
     *,
     auth: HuaweiAuth | None,
@@ -88,50 +209,90 @@ def resolve_auth(
     iam_endpoint: str | None,
     user_agent: str,
     env: Mapping[str, str],
+    idp_id: str | None = None,
+    id_token_file: str | None = None,
+    metadata_url: str | None = None,
+    allow_insecure_http: bool = False,
 ) -> HuaweiAuth:
-    """The first way to authenticate that is fully given; ConfigurationError lists the rest."""
+    """The first way to authenticate that is configured; ConfigurationError lists the rest."""
     if auth is not None:
         return auth
+    ctx = _Context(env, region, iam_endpoint,
+                   _metadata_url(metadata_url, env, allow_insecure_http), user_agent)  # fmt: skip
+    domain_id = domain_id or _env(env, "HUAWEICLOUD_SDK_DOMAIN_ID")
     if token:
-        return TokenAuth(token)
+        return TokenAuth(token, source="explicit")
     if access_key or secret_key:
-        return AkSkAuth(
-            access_key or "",
-            secret_key or "",
-            domain_id=domain_id or _env(env, "HUAWEICLOUD_SDK_DOMAIN_ID") or "",
-            security_token=security_token,
-        )
+        if not (access_key and secret_key):
+            raise ConfigurationError("give both access_key and secret_key, or neither")
+        return _keys(ctx, "explicit", access_key, secret_key, domain_id=domain_id,
+                     security_token=security_token)  # fmt: skip
+    if idp_id or id_token_file:
+        if not (idp_id and id_token_file):
+            raise ConfigurationError("give both idp_id and id_token_file, or neither")
+        return _federated(ctx, "explicit/idp_federation", idp_id, id_token_file, domain_id)
     project_id = project_id or _env(env, "HUAWEICLOUD_SDK_PROJECT_ID")
     if iam_user or iam_password:
         return _iam(
             iam_user, iam_password, iam_domain, project_id, region, iam_endpoint, user_agent
         )
-    steps = ["arguments: no auth, token, access_key or iam_user given"]
+    steps = ["arguments: no auth, token, access_key, idp_id or iam_user given"]
+    if _env(env, "HUAWEICLOUD_OIDC_PROVIDER_URN"):
+        raise ConfigurationError(
+            "HUAWEICLOUD_OIDC_PROVIDER_URN is set, and the official SDK would take credentials "
+            "from OIDC STS (assume-with-oidc), which causdk does not support yet; use "
+            "HUAWEICLOUD_SDK_IDP_ID and HUAWEICLOUD_SDK_ID_TOKEN_FILE, or unset it"
+        )
 
     env_token = _env(env, "CAUSDK_HUAWEI_AUTH_TOKEN")
     if env_token:
-        return TokenAuth(env_token)
+        return TokenAuth(env_token, source="env:CAUSDK_HUAWEI_AUTH_TOKEN")
     steps.append("CAUSDK_HUAWEI_AUTH_TOKEN: not set")
 
+    env_idp, env_file = _env(env, "HUAWEICLOUD_SDK_IDP_ID"), _env(env, "HUAWEICLOUD_SDK_ID_TOKEN_FILE")
+    if env_idp and env_file:
+        return _federated(ctx, "env/idp_federation", env_idp, env_file, domain_id)
     ak, sk = _env(env, "HUAWEICLOUD_SDK_AK"), _env(env, "HUAWEICLOUD_SDK_SK")
     if ak and sk:
-        env_domain = domain_id or _env(env, "HUAWEICLOUD_SDK_DOMAIN_ID")
-        if not env_domain:
-            raise ConfigurationError(
-                "HUAWEICLOUD_SDK_AK/SK are set but HUAWEICLOUD_SDK_DOMAIN_ID is not: CCM is a "
-                "global service and AK/SK calls carry the account (domain) id"
-            )
-        return AkSkAuth(
-            ak, sk, domain_id=env_domain, security_token=_env(env, "HUAWEICLOUD_SDK_SECURITY_TOKEN")
-        )
-    steps.append("HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK: not set")
+        return _keys(ctx, "env", ak, sk, domain_id=domain_id,
+                     security_token=_env(env, "HUAWEICLOUD_SDK_SECURITY_TOKEN"))  # fmt: skip
+    steps.append("HUAWEICLOUD_SDK_AK/_SK and HUAWEICLOUD_SDK_IDP_ID/_ID_TOKEN_FILE: not set")
+
+    found = _from_profile(ctx, steps)
+    if found is not None:
+        return found
 
     user, password = _env(env, "CAUSDK_HUAWEI_IAM_USER"), _env(env, "CAUSDK_HUAWEI_IAM_PASSWORD")
     if user and password:
         domain = iam_domain or _env(env, "CAUSDK_HUAWEI_IAM_DOMAIN")
         return _iam(user, password, domain, project_id, region, iam_endpoint, user_agent)
     steps.append("CAUSDK_HUAWEI_IAM_USER / CAUSDK_HUAWEI_IAM_PASSWORD: not set")
-    raise ConfigurationError("no Huawei Cloud credentials found. Tried: " + tried(steps))
+
+    if env_true(env, "CAUSDK_HUAWEI_METADATA_DISABLED"):
+        steps.append("ECS metadata: CAUSDK_HUAWEI_METADATA_DISABLED=true")
+        raise ConfigurationError("no Huawei Cloud credentials found. Tried: " + tried(steps))
+    keys = MetadataKeys(base_url=ctx.metadata_url, domain_id=domain_id,
+                        iam_endpoint=ctx.iam(), user_agent=user_agent)  # fmt: skip
+    convert = source_failure(PROVIDER, keys.name, "credentials")
+
+    def failure(error: CausdkError) -> CausdkError:
+        # Reached only because nothing else was configured: off ECS, say what was tried.
+        if isinstance(error, TransportError | ConfigurationError):
+            return ConfigurationError(
+                "no Huawei Cloud credentials found. Tried: " + tried(steps)
+                + f"; ECS instance metadata ({ctx.metadata_url}): {error.message}"
+            )  # fmt: skip
+        return convert(error)
+
+    auth_ = RefreshingHuaweiAuth(keys, refresh_margin=REFRESH_MARGIN, failure_error=failure)
+    return auth_
+
+
+def _metadata_url(given: str | None, env: Mapping[str, str], allow_insecure_http: bool) -> str:
+    url = given or _env(env, METADATA_URL_ENV)
+    if not url:
+        return METADATA_URL
+    return check_endpoint(url, allow_insecure_http=allow_insecure_http or url == METADATA_URL)
 
 
 def _iam(
