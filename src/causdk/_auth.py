@@ -297,13 +297,23 @@ def source_failure(provider: str, source: str, action: str) -> Callable[[CausdkE
     return convert
 
 
-def bounded(rt: Runtime, seconds: float, flow: Callable[[Runtime], Flow[T]], what: str) -> Flow[T]:
-    """``flow`` within ``seconds`` of the caller's time (a local service that should answer at
-    once, such as instance metadata); running out of that is a TransportError (unreachable),
-    not the operation's deadline, unless the operation's own time ran out too."""
+def bounded(
+    rt: Runtime,
+    seconds: float,
+    flow: Callable[[Runtime], Flow[T]],
+    what: str,
+    *,
+    attempts: int = 2,
+) -> Flow[T]:
+    """``flow`` within ``seconds`` of the caller's time and ``attempts`` tries per call (a local
+    service that answers at once or is not there, such as instance metadata); running out of
+    time is a TransportError (unreachable), not the operation's deadline, unless the operation's
+    own time ran out too."""
     from causdk.errors import DeadlineExceededError, TransportError
 
     inner = fetch_runtime(rt, seconds)
+    tries = min(attempts, inner.retry.max_attempts)
+    inner = inner._replace(retry=inner.retry.model_copy(update={"max_attempts": tries}))
     try:
         return (yield from flow(inner))
     except DeadlineExceededError as late:

@@ -34,6 +34,7 @@ from causdk.models import (
     CAStatus,
     CAStatusName,
     CertificateAuthority,
+    CredentialInfo,
     Page,
     Provider,
     RevocationOutcome,
@@ -256,6 +257,20 @@ class _RevokerCore:
             logger.warning("%s read of %s shows %s, not revoked", rt.provider, ca_id, ca.raw_status)
         return ca.is_revoked
 
+    def whoami_flow(self) -> Flow[CredentialInfo]:
+        """Fetch the credentials if they are fetched (proving the source works), and describe
+        them."""
+        adapter = self.adapter
+        yield from adapter.auth.signer(with_budget(self.runtime))
+        return CredentialInfo(
+            provider=adapter.provider,
+            region=adapter.region,
+            endpoint=adapter.endpoint,
+            credential_source=adapter.auth.source,
+            expires_at=adapter.auth.expires_at,
+            account=adapter.account_key,
+        )
+
     def get_flow(self, ca_id: str) -> Flow[CertificateAuthority]:
         return self.adapter.get(with_budget(self.runtime), self.adapter.validate_ca_id(ca_id))
 
@@ -470,6 +485,21 @@ class _Shell:
         """What the provider supports (reasons, idempotency, default rate limit)."""
         return self._core.adapter.capabilities
 
+    @property
+    def endpoint(self) -> str:
+        """The API endpoint calls go to."""
+        return self._core.adapter.endpoint
+
+    @property
+    def region(self) -> str | None:
+        """The region, when one was given or found (None with only an endpoint)."""
+        return self._core.adapter.region
+
+    @property
+    def credential_source(self) -> str:
+        """Where the credentials come from, e.g. ``env`` or ``ecs_ram_role``; never a secret."""
+        return self._core.adapter.auth.source
+
     def validate_ids(self, ca_ids: Iterable[str]) -> builtins.list[str]:
         """The distinct ids, in order, each checked as the provider requires; raises
         ValidationError naming the malformed ones. Sends nothing."""
@@ -477,7 +507,10 @@ class _Shell:
         return ids
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(provider={self.provider.value})"
+        return (
+            f"{type(self).__name__}(provider={self.provider.value}, endpoint={self.endpoint!r}, "
+            f"credential_source={self.credential_source!r})"
+        )
 
 
 class CARevoker(_Shell):
@@ -504,6 +537,11 @@ class CARevoker(_Shell):
     def get(self, ca_id: str) -> CertificateAuthority:
         """Read one CA."""
         return self._runner.run(self._core.get_flow(ca_id))
+
+    def whoami(self) -> CredentialInfo:
+        """The region, endpoint, credential source and expiry, fetching the credentials first
+        when they come from a service (STS, instance metadata). Shows no secret."""
+        return self._runner.run(self._core.whoami_flow())
 
     def list(
         self, *, status: CAStatus | CAStatusName | None = None, page_size: int = 50
@@ -601,6 +639,10 @@ class AsyncCARevoker(_Shell):
     async def get(self, ca_id: str) -> CertificateAuthority:
         """Read one CA."""
         return await self._runner.run(self._core.get_flow(ca_id))
+
+    async def whoami(self) -> CredentialInfo:
+        """The region, endpoint, credential source and expiry; see :meth:`CARevoker.whoami`."""
+        return await self._runner.run(self._core.whoami_flow())
 
     async def list(
         self, *, status: CAStatus | CAStatusName | None = None, page_size: int = 50

@@ -15,6 +15,7 @@ __all__ = [
     "CAStatus",
     "Capabilities",
     "CertificateAuthority",
+    "CredentialInfo",
     "IdempotencyKind",
     "Page",
     "Provider",
@@ -130,6 +131,23 @@ class Capabilities(_Frozen):
     """Requests per second per account that causdk holds to by default (None: no limit)."""
     revocable_kinds: tuple[CAKind, ...]
     """Which kinds of CA the provider lets you revoke."""
+
+
+class CredentialInfo(_Frozen):
+    """Who a client acts as, and where: what ``whoami()`` and ``causdk whoami`` show.
+
+    Never a secret: the source names where the credentials came from, not what they are.
+    """
+
+    provider: Provider
+    region: str | None
+    endpoint: str
+    credential_source: str
+    """e.g. ``env``, ``oidc_role_arn``, ``cli_profile:ops/ram_role_arn``, ``ecs_metadata``."""
+    expires_at: datetime | None
+    """When the credentials in use expire (they are refreshed before); None if they do not."""
+    account: str
+    """What the rate limit is counted by: the account, role or AccessKey id."""
 
 
 class CertificateAuthority(_Frozen):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from causdk.testing import Emulator
+from tests.conftest import cloud_variable
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def emu(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Emulator]:
     no variable of the clouds' or causdk's from the machine, no home directory's files."""
     with Emulator() as emulator:
         for name in list(os.environ):
-            if name.startswith(("ALIBABA", "ALICLOUD", "HUAWEICLOUD", "CAUSDK")):
+            if cloud_variable(name):
                 monkeypatch.delenv(name)
         c = emulator.credentials
         monkeypatch.setenv("HOME", str(tmp_path))

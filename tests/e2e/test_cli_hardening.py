@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from causdk.cli import _commands
 from causdk.testing import Emulator
 from tests import hostile
+from tests.conftest import cloud_variable
 
 CA = "0123abcd-0123-4567-89ab-0123456789ab"
 
@@ -26,7 +27,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> Result:
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
-        if name.startswith(("ALIBABA", "ALICLOUD", "HUAWEICLOUD", "CAUSDK")):
+        if cloud_variable(name):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(tmp_path))
 

@@ -15,13 +15,14 @@ import pytest
 import causdk
 from causdk import CAKind
 from causdk.testing import Emulator
+from tests.conftest import cloud_variable
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.py"))
 
 
 def _clean_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ALIBABA", "ALICLOUD", "HUAWEICLOUD", "CAUSDK"))}  # fmt: skip
+           if not cloud_variable(k)}  # fmt: skip
     env["HOME"] = str(home)
     return env
 

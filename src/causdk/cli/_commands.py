@@ -368,6 +368,33 @@ def list_cas(
 
 
 @cli.command()
+@click.argument("provider", type=PROVIDERS)
+@format_options
+@connection_options
+@handle_errors
+def whoami(provider: str, json_lines: bool, json_array: bool, **options: Any) -> None:
+    """Show the region, endpoint, credential source and expiry (never a secret).
+
+    Credentials that a service hands out (STS, instance metadata) are fetched first, so this
+    also proves the source works.
+    """
+    out = Output(output_format(json_lines, json_array), ("FIELD", "VALUE"))
+    with open_revoker(provider, options) as revoker:
+        info = revoker.whoami()
+    record = info.model_dump(mode="json")
+    if out.is_table:
+        expiry = info.expires_at.isoformat() if info.expires_at else "does not expire"
+        rows = [("provider", info.provider.value), ("region", info.region or "-"),
+                ("endpoint", info.endpoint), ("credential source", info.credential_source),
+                ("expires", expiry), ("rate-limit account", info.account)]  # fmt: skip
+        for row in rows:
+            out.add(record, row)
+    else:
+        out.add(record, ())
+    out.close()
+
+
+@cli.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=8999, show_default=True)
 @click.option("--no-rate-limit", is_flag=True, help="Lift Alibaba's 10 requests per second.")
 @click.option("--subordinates", type=click.IntRange(min=0), default=0, help="Extra CAs per cloud.")

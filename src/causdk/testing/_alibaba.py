@@ -123,7 +123,9 @@ class AlibabaApi:
         account, code = None, None
         if action in ("AssumeRole", "AssumeRoleWithOIDC") and self.sts is not None:
             try:
-                caller = self._verify_v1(request, query, "2015-04-01") if "Signature" in query else None
+                caller = (
+                    self._verify_v1(request, query, "2015-04-01") if "Signature" in query else None
+                )
             except _Reject as reject:
                 return error(reject.status, reject.code, reject.message, request_id)
             return self.sts.alibaba_sts(action, query, caller, request_id)  # type: ignore[no-any-return]

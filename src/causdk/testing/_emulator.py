@@ -14,6 +14,7 @@ from causdk.testing._alibaba import AlibabaApi
 from causdk.testing._alibaba import throttled as alibaba_throttled
 from causdk.testing._http import HttpRequest, HttpResponse, HttpServer
 from causdk.testing._huawei import HuaweiApi
+from causdk.testing._huawei import throttled as huawei_throttled
 from causdk.testing._platform import (
     ECS_ROLE_NAME,
     HUAWEI_IDP_ID,
@@ -21,7 +22,6 @@ from causdk.testing._platform import (
     ROLE_ARN,
     PlatformServices,
 )
-from causdk.testing._huawei import throttled as huawei_throttled
 from causdk.testing._state import (
     Cloud,
     EmulatedCA,
@@ -206,8 +206,9 @@ class Emulator:
         if source == "ecs_ram_role":
             return {**common, "ALIBABA_CLOUD_ECS_METADATA": ECS_ROLE_NAME}
         if source == "credentials_uri":
+            uri = f"{self.url}/_emulator/credentials"
             return {**common, "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
-                    "ALIBABA_CLOUD_CREDENTIALS_URI": f"{self.url}/_emulator/credentials"}  # fmt: skip
+                    "ALIBABA_CLOUD_CREDENTIALS_URI": uri}  # fmt: skip
         raise ValueError(f"unknown source {source!r}")
 
     def alibaba_role_options(self) -> dict[str, Any]:

@@ -127,8 +127,8 @@ class HuaweiApi:
                 action = "KeystoneListAuthDomains"
                 access_key = self._authenticate(request, require_domain=False)
                 domain = self.aksk[access_key][1]
-                body = {"domains": [{"id": domain, "name": "emulator-domain", "enabled": True}]}
-                response = answer(200, body, request_id)
+                listed = [{"id": domain, "name": "emulator-domain", "enabled": True}]
+                response = answer(200, {"domains": listed}, request_id)
             else:
                 action, ca_id, route = self._route(request)
                 self._authenticate(request)
@@ -239,8 +239,8 @@ class HuaweiApi:
             if not hmac.compare_digest(given, temporary[0]):
                 raise _Reject(401, "APIGW.0301", "Incorrect IAM authentication information.")
             if temporary[1] <= time.time():
-                raise _Reject(401, "APIGW.0301",
-                              "Incorrect IAM authentication information: the token expired.")  # fmt: skip
+                message = "Incorrect IAM authentication information: the token expired."
+                raise _Reject(401, "APIGW.0301", message)
         if require_domain and headers.get("x-domain-id") != domain_id:
             raise _Reject(403, "APIGW.0302", "The IAM user is not authorized to access the API.")
         return access_key

@@ -41,7 +41,9 @@ class Issued:
     at: float = field(default_factory=time.monotonic)
 
 
-def _json(status: int, body: dict[str, Any], extra: list[tuple[str, str]] | None = None) -> HttpResponse:
+def _json(
+    status: int, body: dict[str, Any], extra: list[tuple[str, str]] | None = None
+) -> HttpResponse:
     headers = [("content-type", "application/json;charset=utf-8"), *(extra or [])]
     return HttpResponse(status, json.dumps(body).encode(), headers)
 
@@ -139,17 +141,17 @@ class PlatformServices:
     def alibaba_metadata(self, request: HttpRequest) -> HttpResponse:
         path = request.path
         if path == "/latest/api/token":
-            return self._log("alibaba", "MetadataToken",
-                             self._session(request, "x-aliyun-ecs-metadata-token-ttl-seconds"))  # fmt: skip
+            session = self._session(request, "x-aliyun-ecs-metadata-token-ttl-seconds")
+            return self._log("alibaba", "MetadataToken", session)
         if not self._session_ok(request.headers.get("x-aliyun-ecs-metadata-token")):
             return self._log("alibaba", "Metadata", HttpResponse(403, b"Forbidden"))
         prefix = "/latest/meta-data/ram/security-credentials/"
         if path == prefix:
             return self._log("alibaba", "MetadataRoleName",
                              HttpResponse(200, ECS_ROLE_NAME.encode()))  # fmt: skip
-        if path.startswith(prefix) and unquote(path[len(prefix):]) == ECS_ROLE_NAME:
-            body = {"Code": "Success", "LastUpdated": datetime.now(timezone.utc).strftime(_ALIBABA_DATE),
-                    **self._issue_alibaba("alibaba-ecs")}  # fmt: skip
+        if path.startswith(prefix) and unquote(path[len(prefix) :]) == ECS_ROLE_NAME:
+            updated = datetime.now(timezone.utc).strftime(_ALIBABA_DATE)
+            body = {"Code": "Success", "LastUpdated": updated, **self._issue_alibaba("alibaba-ecs")}
             return self._log("alibaba", "MetadataRoleCredentials", _json(200, body))
         return self._log("alibaba", "Metadata", HttpResponse(404, b"Not Found"))
 
@@ -174,9 +176,13 @@ class PlatformServices:
             return refuse(400, "MissingRoleSessionName", "RoleSessionName is mandatory.")
         if action == "AssumeRoleWithOIDC":
             if params.get("OIDCProviderArn") != OIDC_PROVIDER_ARN:
-                return refuse(404, "EntityNotExist.OIDCProvider", "The OIDC provider does not exist.")
+                return refuse(
+                    404, "EntityNotExist.OIDCProvider", "The OIDC provider does not exist."
+                )
             if not hmac.compare_digest(params.get("OIDCToken", ""), self.oidc_token):
-                return refuse(400, "AuthenticationFail.OIDCToken.Invalid", "The OIDC token is invalid.")
+                return refuse(
+                    400, "AuthenticationFail.OIDCToken.Invalid", "The OIDC token is invalid."
+                )
         elif caller is None:
             return refuse(400, "MissingAccessKeyId", "AccessKeyId is mandatory.")
         body = {"RequestId": request_id, "Credentials": self._issue_alibaba(action),
@@ -208,7 +214,9 @@ class PlatformServices:
             action = "CreateTokenWithIdToken"
             id_token = (auth.get("id_token") or {}).get("id") if isinstance(auth, dict) else None
             if request.headers.get("x-idp-id") != HUAWEI_IDP_ID:
-                return self._log("huawei", action, refuse(404, "The identity provider does not exist."))
+                return self._log(
+                    "huawei", action, refuse(404, "The identity provider does not exist.")
+                )
             if not isinstance(id_token, str) or not hmac.compare_digest(id_token, self.id_token):
                 return self._log("huawei", action, refuse(401, "The ID token is invalid."))
             token = "MIIfed" + secrets.token_urlsafe(64)
@@ -235,4 +243,3 @@ def form_params(request: HttpRequest) -> dict[str, str]:
     if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         params.update(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
     return params
-

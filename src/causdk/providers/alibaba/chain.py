@@ -9,7 +9,8 @@ First match wins:
    older ``ALIBABACLOUD_*`` and ``ALICLOUD_*`` names);
 3. OIDC (RRSA): ``ALIBABA_CLOUD_ROLE_ARN``, ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN`` and
    ``ALIBABA_CLOUD_OIDC_TOKEN_FILE`` all set;
-4. the aliyun CLI's ``~/.aliyun/config.json`` (off with ``ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true``);
+4. the aliyun CLI's ``~/.aliyun/config.json`` (off with
+   ``ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true``);
 5. ``ALIBABA_CLOUD_CREDENTIALS_FILE`` or ``~/.alibabacloud/credentials.ini``;
 6. the ECS instance's RAM role (off with ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=true``), then
    ``ALIBABA_CLOUD_CREDENTIALS_URI``.
@@ -36,7 +37,7 @@ from causdk._auth import (
 from causdk._config import check_endpoint, env_true, first_env, read_ini, read_text_file, tried
 from causdk._flow import Flow, Runtime
 from causdk._redact import shown
-from causdk.errors import CausdkError, ConfigurationError, TransportError
+from causdk.errors import CausdkError, ConfigurationError
 from causdk.providers.alibaba.credentials import AlibabaCredentials, make_credentials
 from causdk.providers.alibaba.errors import PROVIDER
 from causdk.providers.alibaba.metadata import (
@@ -101,12 +102,16 @@ class _Chain:
     # -- what each source becomes ------------------------------------------------------------
 
     def refreshing(self, source: CredentialSource[AlibabaCredentials]) -> RefreshingAuth[Any]:
-        return RefreshingAuth(source, failure_error=source_failure(PROVIDER, source.name, "credentials"))
+        return RefreshingAuth(
+            source, failure_error=source_failure(PROVIDER, source.name, "credentials")
+        )
 
     def assume(
         self, base: Authorizer[AlibabaCredentials], role: RoleOptions, name: str, sts: str
     ) -> RefreshingAuth[Any]:
-        source = AssumeRole(base, role, endpoint=sts, user_agent=self.settings.user_agent, name=name)
+        source = AssumeRole(
+            base, role, endpoint=sts, user_agent=self.settings.user_agent, name=name
+        )
         return self.refreshing(source)
 
     def oidc(
@@ -144,7 +149,9 @@ class _Chain:
         role_arn = self.get("ALIBABA_CLOUD_ROLE_ARN")
         provider_arn = self.get("ALIBABA_CLOUD_OIDC_PROVIDER_ARN")
         if not (token_file and role_arn and provider_arn):
-            self.steps.append("OIDC: ALIBABA_CLOUD_OIDC_TOKEN_FILE/_ROLE_ARN/_OIDC_PROVIDER_ARN not all set")
+            self.steps.append(
+                "OIDC: ALIBABA_CLOUD_OIDC_TOKEN_FILE/_ROLE_ARN/_OIDC_PROVIDER_ARN not all set"
+            )
             return None
         role = RoleOptions(role_arn, session_name=self.get("ALIBABA_CLOUD_ROLE_SESSION_NAME"))
         return self.oidc(role, provider_arn, token_file, "oidc_role_arn", self.settings.sts())
@@ -191,10 +198,14 @@ class _Chain:
                 raise ConfigurationError(f"{path}: profile {shown(name)}: {key} is not a string")
             return value
 
-        def role(arn_key: str = "ram_role_arn", session_key: str = "ram_session_name") -> RoleOptions:
+        def role(
+            arn_key: str = "ram_role_arn", session_key: str = "ram_session_name"
+        ) -> RoleOptions:
             duration = entry.get("expired_seconds")
             if duration is not None and not isinstance(duration, int):
-                raise ConfigurationError(f"{path}: profile {shown(name)}: expired_seconds is not a number")
+                raise ConfigurationError(
+                    f"{path}: profile {shown(name)}: expired_seconds is not a number"
+                )
             return RoleOptions(
                 field(arn_key) or "",
                 session_name=field(session_key),
@@ -203,10 +214,14 @@ class _Chain:
                 external_id=field("external_id"),
             )
 
-        sts = self.settings.sts(region=field("sts_region"), vpc=bool(entry.get("enable_vpc")) or None)
+        sts = self.settings.sts(
+            region=field("sts_region"), vpc=bool(entry.get("enable_vpc")) or None
+        )
         if mode in ("AK", "StsToken", "RamRoleArn"):
             token = field("sts_token") if mode == "StsToken" else None
-            creds = make_credentials(field("access_key_id"), field("access_key_secret"), token, where)
+            creds = make_credentials(
+                field("access_key_id"), field("access_key_secret"), token, where
+            )
             static = StaticAuth(creds, source=where, account_key=creds.access_key_id)
             if mode != "RamRoleArn":
                 return static
@@ -310,8 +325,9 @@ class _Chain:
         steps = list(self.steps)
 
         def failure(error: CausdkError) -> CausdkError:
-            # Reached only because nothing else was configured: off ECS, say what was tried.
-            if not explicit and isinstance(error, TransportError | ConfigurationError):
+            # Reached only because nothing else was configured: say what was tried. Off ECS the
+            # metadata address may not answer, or something else may (a gateway's 404).
+            if not explicit:
                 return ConfigurationError(
                     "no Alibaba Cloud credentials found. Tried: " + tried(steps)
                     + f"; ECS instance metadata ({self.settings.metadata_url}): {error.message}"
@@ -360,7 +376,9 @@ def resolve_auth(
     chain = _Chain(env, home, sts)
     base: Authorizer[AlibabaCredentials] | None = None
     if credentials is not None:
-        base = StaticAuth(credentials, source=credentials.source, account_key=credentials.access_key_id)
+        base = StaticAuth(
+            credentials, source=credentials.source, account_key=credentials.access_key_id
+        )
     elif access_key_id or access_key_secret:
         if not (access_key_id and access_key_secret):
             raise ConfigurationError("give both access_key_id and access_key_secret, or neither")

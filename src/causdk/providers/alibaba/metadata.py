@@ -18,7 +18,7 @@ from causdk.providers.alibaba.sts import credentials_from
 METADATA_URL = "http://100.100.100.200"
 METADATA_URL_ENV = "CAUSDK_ALIBABA_METADATA_URL"
 _ROLES = "/latest/meta-data/ram/security-credentials/"
-_TOKEN_TTL = "21600"  # six hours, as the official library asks
+_SESSION_TTL = "21600"  # six hours, as the official library asks
 _REFUSED = (401, 403)
 
 
@@ -87,7 +87,7 @@ class EcsRamRole(CredentialSource[AlibabaCredentials]):
         url = join_url(self.base_url, path)
         headers = [("User-Agent", self.user_agent)]
         if method == "PUT":
-            headers.append(("X-aliyun-ecs-metadata-token-ttl-seconds", _TOKEN_TTL))
+            headers.append(("X-aliyun-ecs-metadata-token-ttl-seconds", _SESSION_TTL))
         elif token is not None:
             headers.append(("X-aliyun-ecs-metadata-token", token))
 
@@ -107,7 +107,9 @@ class EcsRamRole(CredentialSource[AlibabaCredentials]):
             return None  # IMDSv1: the reads go without a token
         return token
 
-    def _read(self, rt: Runtime, action: str, path: str, token: str | None, parse: Any) -> Flow[Any]:
+    def _read(
+        self, rt: Runtime, action: str, path: str, token: str | None, parse: Any
+    ) -> Flow[Any]:
         try:
             return (yield from call(rt, self._exchange(action, "GET", path, token, parse)))
         except CausdkError as error:
@@ -120,7 +122,8 @@ class EcsRamRole(CredentialSource[AlibabaCredentials]):
         token = yield from self._token(rt)
         role = self.role_name
         if role is None:
-            role = yield from self._read(rt, "MetadataRoleName", _ROLES, token, _text("RoleName"))
+            action = "MetadataRoleName"
+            role = yield from self._read(rt, action, _ROLES, token, _text(action))
         action = "MetadataRoleCredentials"
         path = _ROLES + quote(role, safe="")
         issued: Issued[AlibabaCredentials] = yield from self._read(

@@ -144,9 +144,7 @@ class AkSkSigner(RequestSigner):
 DEFAULT_IAM_ENDPOINT = "https://iam.myhuaweicloud.com"
 
 
-def domain_lookup(
-    rt: Runtime, signer: AkSkSigner, iam_endpoint: str, user_agent: str
-) -> Flow[str]:
+def domain_lookup(rt: Runtime, signer: AkSkSigner, iam_endpoint: str, user_agent: str) -> Flow[str]:
     """The account (domain) id the keys belong to, as the official SDK finds it: a signed
     ``GET /v3/auth/domains``."""
     action = "KeystoneListAuthDomains"

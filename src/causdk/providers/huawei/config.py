@@ -35,7 +35,7 @@ from causdk._config import (
     read_ini,
     tried,
 )
-from causdk.errors import CausdkError, ConfigurationError, TransportError
+from causdk.errors import CausdkError, ConfigurationError, DeadlineExceededError
 from causdk.providers.huawei.auth import (
     DEFAULT_IAM_ENDPOINT,
     AkSkAuth,
@@ -249,7 +249,10 @@ def resolve_auth(
         return TokenAuth(env_token, source="env:CAUSDK_HUAWEI_AUTH_TOKEN")
     steps.append("CAUSDK_HUAWEI_AUTH_TOKEN: not set")
 
-    env_idp, env_file = _env(env, "HUAWEICLOUD_SDK_IDP_ID"), _env(env, "HUAWEICLOUD_SDK_ID_TOKEN_FILE")
+    env_idp, env_file = (
+        _env(env, "HUAWEICLOUD_SDK_IDP_ID"),
+        _env(env, "HUAWEICLOUD_SDK_ID_TOKEN_FILE"),
+    )
     if env_idp and env_file:
         return _federated(ctx, "env/idp_federation", env_idp, env_file, domain_id)
     ak, sk = _env(env, "HUAWEICLOUD_SDK_AK"), _env(env, "HUAWEICLOUD_SDK_SK")
@@ -276,8 +279,9 @@ def resolve_auth(
     convert = source_failure(PROVIDER, keys.name, "credentials")
 
     def failure(error: CausdkError) -> CausdkError:
-        # Reached only because nothing else was configured: off ECS, say what was tried.
-        if isinstance(error, TransportError | ConfigurationError):
+        # Reached only because nothing else was configured: say what was tried. Off ECS the
+        # metadata address may not answer, or something else may (a gateway's 404).
+        if not isinstance(error, DeadlineExceededError):
             return ConfigurationError(
                 "no Huawei Cloud credentials found. Tried: " + tried(steps)
                 + f"; ECS instance metadata ({ctx.metadata_url}): {error.message}"

@@ -126,7 +126,9 @@ class MetadataKeys(_TemporaryKeys):
         url = join_url(self.base_url, "/meta-data/latest/api/token")
         headers = [("X-Metadata-Token-Ttl-Seconds", str(_SESSION_TTL)),
                    ("User-Agent", self.user_agent)]  # fmt: skip
-        token: Secret | None = yield from call(rt, _json_exchange(action, "PUT", url, headers, b"", parse))
+        token: Secret | None = yield from call(
+            rt, _json_exchange(action, "PUT", url, headers, b"", parse)
+        )
         renew_at = now + timedelta(seconds=_SESSION_TTL * 0.9)
         self._session = (token, renew_at) if token is not None else None
         return token
@@ -210,13 +212,15 @@ class FederatedKeys(_TemporaryKeys):
 
         action2 = "CreateTemporaryAccessKeyByToken"
         url2 = join_url(self.iam_endpoint, "/v3.0/OS-CREDENTIAL/securitytokens")
-        body2 = json.dumps({"auth": {"identity": {"methods": ["token"], "token": {
-            "id": token.get_secret_value(), "duration_seconds": self.DURATION}}}}).encode()  # fmt: skip
+        trade = {"id": token.get_secret_value(), "duration_seconds": self.DURATION}
+        body2 = json.dumps({"auth": {"identity": {"methods": ["token"], "token": trade}}}).encode()
 
         def parse_keys(response: WireResponse) -> Any:
             if response.status_code not in (200, 201):
                 raise error_from_response(action2, response)
             return read_json(PROVIDER, action2, response, request_id_of(response), keys_from)
 
-        keys = yield from call(rt, _json_exchange(action2, "POST", url2, headers, body2, parse_keys))
+        keys = yield from call(
+            rt, _json_exchange(action2, "POST", url2, headers, body2, parse_keys)
+        )
         return (yield from self._signer(rt, keys))
