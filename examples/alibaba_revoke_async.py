@@ -11,7 +11,12 @@ import asyncio
 import sys
 from typing import Any
 
-from causdk import AsyncAlibabaRevoker, ConfigurationError, RevocationOutcome
+from causdk import (
+    AsyncAlibabaRevoker,
+    AuthenticationError,
+    ConfigurationError,
+    RevocationOutcome,
+)
 
 
 async def revoke_all(ca_ids: list[str], options: dict[str, Any]) -> list[RevocationOutcome]:
@@ -20,6 +25,12 @@ async def revoke_all(ca_ids: list[str], options: dict[str, Any]) -> list[Revocat
     except ConfigurationError as error:  # no credentials: one line, not a traceback
         raise SystemExit(f"alibaba_revoke_async: {error}") from None
     async with revoker:
+        try:
+            # Role credentials (STS, instance metadata) are fetched here: a source that is
+            # missing or refuses fails once, not once per CA.
+            await revoker.whoami()
+        except (ConfigurationError, AuthenticationError) as error:
+            raise SystemExit(f"alibaba_revoke_async: {error}") from None
         return await revoker.revoke_many(ca_ids, concurrency=10)
 
 

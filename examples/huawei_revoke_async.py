@@ -11,7 +11,13 @@ import asyncio
 import sys
 from typing import Any
 
-from causdk import AsyncHuaweiRevoker, ConfigurationError, RevocationOutcome, RevocationReason
+from causdk import (
+    AsyncHuaweiRevoker,
+    AuthenticationError,
+    ConfigurationError,
+    RevocationOutcome,
+    RevocationReason,
+)
 
 
 async def revoke_all(ca_ids: list[str], options: dict[str, Any]) -> list[RevocationOutcome]:
@@ -20,6 +26,12 @@ async def revoke_all(ca_ids: list[str], options: dict[str, Any]) -> list[Revocat
     except ConfigurationError as error:  # no credentials or region: one line, not a traceback
         raise SystemExit(f"huawei_revoke_async: {error}") from None
     async with revoker:
+        try:
+            # Credentials from a service (IAM, instance metadata) are fetched here: a source that
+            # is missing or refuses fails once, not once per CA.
+            await revoker.whoami()
+        except (ConfigurationError, AuthenticationError) as error:
+            raise SystemExit(f"huawei_revoke_async: {error}") from None
         return await revoker.revoke_many(
             ca_ids, reason=RevocationReason.CESSATION_OF_OPERATION, concurrency=20
         )

@@ -118,6 +118,13 @@ def open_revoker(provider: str, options: dict[str, Any]) -> CARevoker:
         kwargs.update(_prompted_credentials(provider))
     # The provider is a run-time name here: the registry's class takes the options untyped.
     revoker: CARevoker = revoker_class(provider, asynchronous=False)(**kwargs)
+    try:
+        # Credentials a service hands out (STS, metadata) are fetched now: a missing or refused
+        # source is one line and exit 2 up front, not an error on every CA.
+        revoker.whoami()
+    except BaseException:
+        revoker.close()
+        raise
     return revoker
 
 

@@ -123,7 +123,9 @@ class _Chain:
         )  # fmt: skip
         return self.refreshing(source)
 
-    def ecs(self, role_name: str | None, name: str = "ecs_ram_role") -> EcsRamRole:
+    def ecs(
+        self, role_name: str | None, name: str = "ecs_ram_role", *, implicit: bool = False
+    ) -> EcsRamRole:
         source = _BoundedEcs(
             role_name=role_name,
             base_url=self.settings.metadata_url,
@@ -131,6 +133,7 @@ class _Chain:
             user_agent=self.settings.user_agent,
         )
         source.name = name
+        source.attempts = 1 if implicit else 2
         return source
 
     # -- the sources, in order ---------------------------------------------------------------
@@ -311,7 +314,8 @@ class _Chain:
         if ecs_off:
             self.steps.append("ECS RAM role: ALIBABA_CLOUD_ECS_METADATA_DISABLED=true")
         else:
-            sources.append(self.ecs(self.get("ALIBABA_CLOUD_ECS_METADATA")))
+            role = self.get("ALIBABA_CLOUD_ECS_METADATA")
+            sources.append(self.ecs(role, implicit=role is None))
         uri = self.get("ALIBABA_CLOUD_CREDENTIALS_URI")
         if uri:
             sources.append(CredentialsUri(uri, user_agent=self.settings.user_agent))
@@ -338,10 +342,15 @@ class _Chain:
 
 
 class _BoundedEcs(EcsRamRole):
-    """Instance metadata answers at once or is not there: each fetch gets a few seconds."""
+    """Instance metadata answers at once or is not there: each fetch gets a few seconds, and
+    one try per request when no setting named it (off ECS, nothing is there to retry)."""
+
+    attempts = 2
 
     def fetch(self, rt: Runtime) -> Flow[Any]:
-        return bounded(rt, METADATA_BUDGET, super().fetch, "ECS instance metadata")
+        return bounded(
+            rt, METADATA_BUDGET, super().fetch, "ECS instance metadata", attempts=self.attempts
+        )
 
 
 def resolve_auth(

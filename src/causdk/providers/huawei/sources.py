@@ -101,9 +101,11 @@ class MetadataKeys(_TemporaryKeys):
         domain_id: str | None,
         iam_endpoint: str,
         user_agent: str,
+        attempts: int = 1,
     ) -> None:
         super().__init__(domain_id=domain_id, iam_endpoint=iam_endpoint, user_agent=user_agent)
         self.base_url = base_url.rstrip("/")
+        self.attempts = attempts
         self._session: tuple[Secret, datetime] | None = None
 
     @property
@@ -160,7 +162,9 @@ class MetadataKeys(_TemporaryKeys):
         return (yield from self._signer(rt, keys))
 
     def fetch(self, rt: Runtime) -> Flow[Issued[RequestSigner]]:
-        return bounded(rt, METADATA_BUDGET, self._fetch, "ECS instance metadata")
+        return bounded(
+            rt, METADATA_BUDGET, self._fetch, "ECS instance metadata", attempts=self.attempts
+        )
 
 
 class FederatedKeys(_TemporaryKeys):
