@@ -137,4 +137,4 @@ def read_token_file(path: Path, what: str) -> Secret:
         raise ConfigurationError(f"{what} {path} is not UTF-8 text") from None
     if not text:
         raise ConfigurationError(f"{what} {path} is empty")
-    return Secret(text)
+    return Secret(text, temporary=True)

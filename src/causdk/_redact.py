@@ -28,7 +28,9 @@ SECRET_HEADERS = frozenset(
         "set-cookie",
     }
 )
-SECRET_QUERY = frozenset({"signature", "securitytoken", "accesskeysecret", "bearertoken"})
+SECRET_QUERY = frozenset(
+    {"signature", "securitytoken", "accesskeysecret", "bearertoken", "oidctoken"}
+)
 
 _SECRET_PAIR = re.compile(r"(?i)\b(" + "|".join(sorted(SECRET_QUERY)) + r")=([^&\s\"',]+)")
 # Shorter secrets are replaced only where they stand alone (not inside a longer word), so that
@@ -36,22 +38,34 @@ _SECRET_PAIR = re.compile(r"(?i)\b(" + "|".join(sorted(SECRET_QUERY)) + r")=([^&
 _SHORT = 8
 _lock = threading.Lock()
 _secrets: set[str] = set()
+# Credentials that rotate register new secrets for as long as a process runs: the newest
+# MAX_TEMPORARY are kept (oldest first), the older ones long expired and out of any message.
+MAX_TEMPORARY = 256
+_temporary: dict[str, None] = {}
 # Longest first, so that a secret containing another is replaced whole.
 _ordered: tuple[str, ...] = ()
 _short_pattern: re.Pattern[str] | None = None
 
 
-def register_secret(value: str | None) -> None:
-    """Remember a secret value so that :func:`scrub` removes it from any text."""
+def register_secret(value: str | None, *, temporary: bool = False) -> None:
+    """Remember a secret value so that :func:`scrub` removes it from any text; a ``temporary``
+    one (a rotating credential's) is forgotten once MAX_TEMPORARY newer ones came."""
     global _ordered, _short_pattern
     if not value:
         return
     with _lock:
-        if value in _secrets:
+        if value in _secrets or value in _temporary:
             return
-        _secrets.add(value)
-        _ordered = tuple(sorted((s for s in _secrets if len(s) >= _SHORT), key=len, reverse=True))
-        short = sorted((s for s in _secrets if len(s) < _SHORT), key=len, reverse=True)
+        if temporary:
+            _temporary[value] = None
+            while len(_temporary) > MAX_TEMPORARY:
+                del _temporary[next(iter(_temporary))]
+        else:
+            _secrets.add(value)
+        known = _secrets.union(_temporary)
+        _ordered = tuple(sorted((s for s in known if len(s) >= _SHORT), key=len, reverse=True))
+        short = sorted((s for s in known if len(s) < _SHORT), key=len, reverse=True)
+        _short_pattern = None
         if short:
             alternatives = "|".join(re.escape(s) for s in short)
             _short_pattern = re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])")

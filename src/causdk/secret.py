@@ -23,13 +23,14 @@ class Secret:
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str | Secret) -> None:
+    def __init__(self, value: str | Secret, *, temporary: bool = False) -> None:
+        """``temporary``: part of credentials that rotate (see :func:`register_secret`)."""
         if isinstance(value, Secret):
             value = value.get_secret_value()
         if not isinstance(value, str):
             raise TypeError("a Secret wraps a string")
         self._value = value
-        register_secret(value)
+        register_secret(value, temporary=temporary)
 
     def get_secret_value(self) -> str:
         return self._value

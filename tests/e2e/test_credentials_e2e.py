@@ -8,13 +8,24 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
+import httpx
 import pytest
 
-from causdk import AlibabaRevoker, AsyncHuaweiRevoker, ClientSettings
+from causdk import (
+    AlibabaRevoker,
+    AsyncHuaweiRevoker,
+    AuthenticationError,
+    CARevoker,
+    ClientSettings,
+)
+from causdk.providers.alibaba.chain import METADATA_BUDGET
+from causdk.providers.alibaba.client import build_adapter
 from causdk.testing import Emulator
+from tests import hostile
 from tests.conftest import cloud_variable
 
 
@@ -143,3 +154,40 @@ def test_causdk_whoami_names_the_source_and_expiry_and_no_secret(bare_env: Path)
         assert info["endpoint"] == emu.url and info["region"] == "cn-hangzhou"
         for secret in _issued_secrets(emu):
             assert secret not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "behaviour",
+    [hostile.never_answers, hostile.trickles_body, hostile.captive_portal, hostile.gzip_bomb],
+    ids=["never-answers", "trickles", "captive-portal", "gzip-bomb"],
+)
+def test_lying_instance_metadata_fails_in_seconds_with_a_typed_error(
+    behaviour: hostile.Behaviour, bare_env: Path
+) -> None:
+    """A metadata address that hangs, trickles, or answers with a portal page or a bomb: the
+    call fails within the metadata's few seconds, typed, naming the source, revoking nothing."""
+    with hostile.hostile(behaviour) as server:
+        env = {"CAUSDK_ALIBABA_METADATA_URL": server.url, "ALIBABA_CLOUD_ECS_METADATA": "r",
+               "ALIBABA_CLOUD_CAS_ENDPOINT": server.url}  # fmt: skip
+        started = time.monotonic()
+        adapter = build_adapter(env=env, home=bare_env)
+        with CARevoker(adapter) as revoker, pytest.raises(AuthenticationError) as info:
+            revoker.revoke("ca-1")
+        spent = time.monotonic() - started
+    assert "ecs_ram_role" in str(info.value)
+    assert spent < METADATA_BUDGET + 3
+    assert not any(r.path == "/" for r in server.requests)  # no revoke was sent
+
+
+def test_instance_metadata_is_never_reached_through_a_proxy() -> None:
+    from causdk._transport import _ProxyChoice
+
+    env_proxy = {"http_proxy": "http://127.0.0.1:3128", "https_proxy": "http://127.0.0.1:3128"}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env_proxy.items():
+            patch.setenv(name, value)
+        for settings in (ClientSettings(), ClientSettings(proxy="http://127.0.0.1:3128")):
+            choice = _ProxyChoice(settings)
+            assert choice.for_url(httpx.URL("http://100.100.100.200/latest/api/token")) is None
+            assert choice.for_url(httpx.URL("http://169.254.169.254/openstack/latest")) is None
+            assert choice.for_url(httpx.URL("https://cas.aliyuncs.com/")) is not None

@@ -508,7 +508,7 @@ def test_huawei_metadata_keys_with_a_session_token_renewed_after_a_401(clock: Fa
         side_effect=[
             httpx.Response(401, text="expired session"),
             httpx.Response(200, json=_hw_keys(clock)),
-        ]  # fmt: skip
+        ]
     )
     _domains()
     ccm = respx.post(url__startswith=CCM).mock(return_value=httpx.Response(204))
@@ -621,3 +621,17 @@ def test_no_secret_in_logs_reprs_or_errors_while_fetching(
         for secret in (OIDC_TOKEN, "sts-secret-1-never-printed", "sts-token-1-never-printed"):
             assert secret not in text
     assert "oidc_role_arn" in str(info.value)
+
+
+def test_rotating_secrets_are_scrubbed_without_growing_forever() -> None:
+    from causdk import _redact
+    from causdk.secret import Secret
+
+    lasting = Secret("a-long-lived-secret-value-0001")
+    first = Secret("rotated-secret-number-000000", temporary=True)
+    assert _redact.scrub(f"echo {first.get_secret_value()}") == "echo [redacted]"
+    for n in range(_redact.MAX_TEMPORARY):
+        Secret(f"rotated-secret-number-{n + 1:06d}", temporary=True)
+    assert first.get_secret_value() in _redact.scrub(first.get_secret_value())  # forgotten
+    assert _redact.scrub(lasting.get_secret_value()) == "[redacted]"  # never forgotten
+    assert len(_redact._temporary) <= _redact.MAX_TEMPORARY

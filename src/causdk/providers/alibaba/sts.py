@@ -54,8 +54,8 @@ def credentials_from(body: dict[str, Any], source: str) -> Issued[AlibabaCredent
         raise ValueError("an empty or non-string key, secret or token")
     credentials = AlibabaCredentials(
         access_key_id=body["AccessKeyId"],
-        access_key_secret=Secret(secret),
-        security_token=Secret(token),
+        access_key_secret=Secret(secret, temporary=True),
+        security_token=Secret(token, temporary=True),
         source=source,
     )
     return Issued(credentials, parse_expiry(body["Expiration"]))

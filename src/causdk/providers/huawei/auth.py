@@ -86,7 +86,7 @@ class TokenAuth(HuaweiAuth):
         if self._source is None:
             assert self._fixed is not None
             return now_value(self._fixed)
-        return now_value(_TokenSigner(Secret(self._source())))
+        return now_value(_TokenSigner(Secret(self._source(), temporary=True)))
 
     def invalidate(self, signer: RequestSigner) -> bool:
         return self._source is not None
@@ -334,4 +334,4 @@ def _parse_token(response: WireResponse) -> Issued[RequestSigner]:
     except ValueError as exc:
         message = f"IAM answered without a usable token ({exc})"
         raise unexpected(PROVIDER, action, response, request_id_of(response), message) from None
-    return Issued(_TokenSigner(Secret(token)), expires_at)
+    return Issued(_TokenSigner(Secret(token, temporary=True)), expires_at)

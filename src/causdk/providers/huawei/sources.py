@@ -50,7 +50,7 @@ def keys_from(body: dict[str, Any]) -> tuple[str, Secret, Secret, datetime]:
     if not all(isinstance(v, str) for v in (access, secret, token)):
         raise TypeError("a key, secret or token is not a string")
     expiry = parse_expiry(_first(inner, "expires_at", "expiration"))
-    return access, Secret(secret), Secret(token), expiry
+    return access, Secret(secret, temporary=True), Secret(token, temporary=True), expiry
 
 
 class _TemporaryKeys(CredentialSource[RequestSigner]):
@@ -123,7 +123,7 @@ class MetadataKeys(_TemporaryKeys):
                 return None  # no session tokens here: IMDSv1
             if response.status_code != 200 or not response.body.strip():
                 raise error_from_response(action, response)
-            return Secret(response.body.decode("utf-8", "replace").strip())
+            return Secret(response.body.decode("utf-8", "replace").strip(), temporary=True)
 
         url = join_url(self.base_url, "/meta-data/latest/api/token")
         headers = [("X-Metadata-Token-Ttl-Seconds", str(_SESSION_TTL)),
@@ -208,7 +208,7 @@ class FederatedKeys(_TemporaryKeys):
             if not token:
                 message = "IAM answered without an X-Subject-Token"
                 raise unexpected(PROVIDER, action, response, request_id_of(response), message)
-            return Secret(token)
+            return Secret(token, temporary=True)
 
         exchange = _json_exchange(action, "POST", url, [*headers, ("X-Idp-Id", self.idp_id)],
                                   body, parse_token)  # fmt: skip
