@@ -138,3 +138,14 @@ def read_token_file(path: Path, what: str) -> Secret:
     if not text:
         raise ConfigurationError(f"{what} {path} is empty")
     return Secret(text, temporary=True)
+
+
+def metadata_url(
+    given: str | None, env: Mapping[str, str], env_name: str, default: str, allow_insecure: bool
+) -> str:
+    """Instance metadata's base URL: ``given``, the environment's (tests point it at the
+    emulator: loopback, or plain HTTP elsewhere only when allowed), else the cloud's address."""
+    found = given or (first_env(env, env_name) or (None, ""))[1]
+    if not found:
+        return default
+    return check_endpoint(found, allow_insecure_http=allow_insecure or found == default)

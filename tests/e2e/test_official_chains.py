@@ -98,11 +98,11 @@ def _alibaba_scenarios(emu: Emulator, home: Path) -> dict[str, tuple[dict[str, s
     ecs = emu.alibaba_env("ecs_ram_role")
     uri = emu.alibaba_env("credentials_uri")
     ini = _write(home / "ini" / "credentials.ini",
-                 f"[default]\ntype = access_key\naccess_key_id = INIKEY\naccess_key_secret = s\n"
-                 f"[role]\ntype = ecs_ram_role\nrole_name = causdk-emulator-role\n")  # fmt: skip
+                 "[default]\ntype = access_key\naccess_key_id = INIKEY\naccess_key_secret = secret-value-s\n"
+                 "[role]\ntype = ecs_ram_role\nrole_name = causdk-emulator-role\n")  # fmt: skip
     cli = _write(home / "cli" / ".aliyun" / "config.json", json.dumps({"current": "default",
         "profiles": [{"name": "default", "mode": "AK", "access_key_id": "CLIKEY",
-                      "access_key_secret": "s"},
+                      "access_key_secret": "secret-value-s"},
                      {"name": "role", "mode": "RamRoleArn", "access_key_id": c.alibaba_access_key_id,
                       "access_key_secret": c.alibaba_access_key_secret,
                       "ram_role_arn": "acs:ram::1234567890123456:role/causdk-emulator"}]}))  # fmt: skip
@@ -149,17 +149,20 @@ def _huawei_profile(home: Path, sections: str) -> str:
 def test_huawei_picks_the_source_the_official_default_chain_picks(tmp_path: Path) -> None:
     with Emulator() as emu:
         token = _write(tmp_path / "id-token", emu.credentials.huawei_id_token)
-        both = _huawei_profile(tmp_path, "[globalcredentials]\nak = PROFILEAK\nsk = s\n"
-                                         "domain_id = d\n[global]\nak = GLOBALAK\nsk = s\n")  # fmt: skip
+        both = _huawei_profile(tmp_path, "[globalcredentials]\nak = PROFILEAK\nsk = secret-value-s\n"
+                                         "domain_id = d\n[global]\nak = GLOBALAK\nsk = secret-value-s\n")  # fmt: skip
         scenarios: dict[str, tuple[dict[str, str], str]] = {
-            "env AK/SK": ({"HUAWEICLOUD_SDK_AK": "ENVAK", "HUAWEICLOUD_SDK_SK": "s"}, "ENVAK"),
+            "env AK/SK": (
+                {"HUAWEICLOUD_SDK_AK": "ENVAK", "HUAWEICLOUD_SDK_SK": "secret-value-s"},
+                "ENVAK",
+            ),
             "the IdP wins over AK/SK": (
                 {
                     "HUAWEICLOUD_SDK_AK": "ENVAK",
-                    "HUAWEICLOUD_SDK_SK": "s",
+                    "HUAWEICLOUD_SDK_SK": "secret-value-s",
                     "HUAWEICLOUD_SDK_IDP_ID": "causdk-emulator-idp",
                     "HUAWEICLOUD_SDK_ID_TOKEN_FILE": token,
-                },  # fmt: skip
+                },
                 "idp_federation",
             ),
             "the profile's [globalcredentials]": (
@@ -188,7 +191,7 @@ def test_huawei_global_section_where_causdk_differs_on_purpose(tmp_path: Path) -
     the documented ``[global]`` is passed over (here: for instance metadata); causdk reads it."""
     with Emulator() as emu:
         only_global = {"HUAWEICLOUD_SDK_CREDENTIALS_FILE": _huawei_profile(
-            tmp_path, "[global]\nak = GLOBALAK\nsk = s\ndomain_id = d\n")}  # fmt: skip
+            tmp_path, "[global]\nak = GLOBALAK\nsk = secret-value-s\ndomain_id = d\n")}  # fmt: skip
         official = _official(HUAWEI_OFFICIAL, emu.url, only_global, tmp_path)
         assert official["key"].startswith("HWTEMP")
         ours = huawei_adapter(env={**only_global, "HUAWEICLOUD_SDK_REGION": "cn-north-4"}).auth

@@ -3,6 +3,8 @@ user's type checker sees of causdk's public API. Never run; ``assert_type`` is c
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from typing_extensions import assert_type
 
 import causdk
@@ -13,6 +15,7 @@ from causdk import (
     CARevoker,
     CausdkError,
     CertificateAuthority,
+    CredentialInfo,
     HuaweiRevoker,
     Provider,
     RevocationOutcome,
@@ -29,6 +32,10 @@ def typed_factories() -> None:
     assert_type(causdk.create_revoker(), CARevoker)  # $CAUSDK_PROVIDER
     assert_type(causdk.create_async_revoker("alibaba"), AsyncAlibabaRevoker)
     assert_type(causdk.create_async_revoker("huawei"), AsyncHuaweiRevoker)
+    role = causdk.create_revoker("alibaba", role_arn="acs:ram::1:role/r", sts_endpoint="sts.x")
+    assert_type(role, AlibabaRevoker)
+    federated = causdk.create_revoker("huawei", idp_id="idp", id_token_file="/var/run/token")
+    assert_type(federated, HuaweiRevoker)
     causdk.create_revoker("huwaei")  # type: ignore[call-overload]  # a misspelt provider
     causdk.create_revoker("huawei", regoin="x")  # type: ignore[call-overload]  # misspelt option
 
@@ -38,6 +45,9 @@ def typed_results(revoker: CARevoker) -> None:
     assert_type(result, RevocationResult)
     assert_type(result.request_id, str | None)
     assert_type(revoker.get("ca"), CertificateAuthority)
+    assert_type(revoker.whoami(), CredentialInfo)
+    assert_type(revoker.credential_source, str)
+    assert_type(revoker.whoami().expires_at, datetime | None)
     for ca in revoker.list(status="active"):
         assert_type(ca, CertificateAuthority)
     revoker.list(status="sleeping")  # type: ignore[arg-type]  # not a CAStatus value
@@ -50,5 +60,6 @@ def typed_results(revoker: CARevoker) -> None:
 
 async def typed_async(revoker: AsyncAlibabaRevoker) -> None:
     assert_type(await revoker.revoke("ca"), RevocationResult)
+    assert_type(await revoker.whoami(), CredentialInfo)
     async for ca in revoker.list(status=causdk.CAStatus.REVOKED):
         assert_type(ca, CertificateAuthority)

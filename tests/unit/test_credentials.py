@@ -191,7 +191,7 @@ def test_assume_role_is_a_v1_signed_form_post_and_its_keys_sign_the_call(
 def test_the_assume_role_signature_matches_the_official_library() -> None:
     helper = pytest.importorskip("alibabacloud_credentials.utils.parameter_helper")
     params = {"Action": "AssumeRole", "Format": "JSON", "Version": "2015-04-01",
-              "RoleArn": ROLE, "RoleSessionName": "s-1", "DurationSeconds": "3600",
+              "RoleArn": ROLE, "RoleSessionName": "secret-one", "DurationSeconds": "3600",
               "Timestamp": "2026-01-02T03:04:05Z", "SignatureMethod": "HMAC-SHA1",
               "SignatureVersion": "1.0", "SignatureNonce": "n-1", "AccessKeyId": "AK",
               "Policy": '{"Version":"1","Statement":[]}'}  # fmt: skip
@@ -241,7 +241,11 @@ def test_oidc_sends_the_token_in_the_body_reads_the_file_anew_and_signs_nothing(
 def test_the_sts_endpoint_is_chosen_as_the_official_library_chooses_it(
     env: dict[str, str], host: str, tmp_path: Path
 ) -> None:
-    env = {**env, "ALIBABA_CLOUD_ACCESS_KEY_ID": "AK", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s-1"}
+    env = {
+        **env,
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "AK",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "secret-one",
+    }
     adapter = alibaba_client.build_adapter(env=env, home=tmp_path, role_arn=ROLE)
     assert adapter.auth._source.endpoint == f"https://{host}"  # type: ignore[attr-defined]
 
@@ -260,7 +264,7 @@ def test_an_expired_answer_fetches_new_credentials_once_and_repeats_the_call(
                                         "Message": "The security token you provided has expired."})  # fmt: skip
     cas = respx.post(url__startswith=CAS).mock(side_effect=[expired, cas_ok()])
     revoker = alibaba(
-        clock, {}, tmp_path, access_key_id="AK", access_key_secret="s-1", role_arn=ROLE
+        clock, {}, tmp_path, access_key_id="AK", access_key_secret="secret-one", role_arn=ROLE
     )
     result = revoker.revoke("ca-1")
     assert result.request_id == "REQ-OK" and len(sts.calls) == 2
@@ -379,13 +383,19 @@ def _source(env: dict[str, str], home: Path, **options: Any) -> str:
 
 def test_the_chain_follows_the_official_order(tmp_path: Path) -> None:
     token = tmp_path / "oidc"
-    token.write_text("t")
-    env_keys = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "AK", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s-1"}
+    token.write_text("token-value-t")
+    env_keys = {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "AK",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "secret-one",
+    }
     oidc = {"ALIBABA_CLOUD_ROLE_ARN": ROLE, "ALIBABA_CLOUD_OIDC_PROVIDER_ARN": "p",
             "ALIBABA_CLOUD_OIDC_TOKEN_FILE": str(token)}  # fmt: skip
     _cli(tmp_path, [{"name": "default", "mode": "AK", "access_key_id": "CLI",
-                     "access_key_secret": "s-2", "region_id": "cn-shanghai"}])  # fmt: skip
-    _ini(tmp_path, "[default]\ntype = access_key\naccess_key_id = INI\naccess_key_secret = s-3\n")
+                     "access_key_secret": "secret-two", "region_id": "cn-shanghai"}])  # fmt: skip
+    _ini(
+        tmp_path,
+        "[default]\ntype = access_key\naccess_key_id = INI\naccess_key_secret = secret-three\n",
+    )
     assert _source({**env_keys, **oidc}, tmp_path) == "env"
     assert _source(oidc, tmp_path) == "oidc_role_arn"
     assert _source({}, tmp_path) == "cli_profile:default"  # the CLI config before the INI file
@@ -403,7 +413,7 @@ def test_the_chain_follows_the_official_order(tmp_path: Path) -> None:
 
 def test_the_cli_profile_region_is_the_default_region(tmp_path: Path) -> None:
     _cli(tmp_path, [{"name": "default", "mode": "AK", "access_key_id": "CLI",
-                     "access_key_secret": "s-2", "region_id": "cn-hongkong"}])  # fmt: skip
+                     "access_key_secret": "secret-two", "region_id": "cn-hongkong"}])  # fmt: skip
     adapter = alibaba_client.build_adapter(env={}, home=tmp_path)
     assert adapter.region == "cn-hongkong" and "cn-hongkong" in adapter.endpoint
     given = alibaba_client.build_adapter(
@@ -415,9 +425,9 @@ def test_the_cli_profile_region_is_the_default_region(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("profile", "source"),
     [
-        ({"mode": "StsToken", "access_key_id": "A", "access_key_secret": "s", "sts_token": "t"},
+        ({"mode": "StsToken", "access_key_id": "A", "access_key_secret": "secret-value-s", "sts_token": "token-value-t"},
          "cli_profile:default"),
-        ({"mode": "RamRoleArn", "access_key_id": "A", "access_key_secret": "s",
+        ({"mode": "RamRoleArn", "access_key_id": "A", "access_key_secret": "secret-value-s",
           "ram_role_arn": ROLE, "sts_region": "cn-beijing", "enable_vpc": True},
          "cli_profile:default/ram_role_arn"),
         ({"mode": "EcsRamRole", "ram_role_name": "r"}, "cli_profile:default/ecs_ram_role"),
@@ -429,7 +439,12 @@ def test_the_cli_profile_region_is_the_default_region(tmp_path: Path) -> None:
     ids=["StsToken", "RamRoleArn", "EcsRamRole", "OIDC", "ChainableRamRoleArn"],
 )  # fmt: skip
 def test_each_cli_profile_mode(profile: dict[str, Any], source: str, tmp_path: Path) -> None:
-    base = {"name": "base", "mode": "AK", "access_key_id": "B", "access_key_secret": "s"}
+    base = {
+        "name": "base",
+        "mode": "AK",
+        "access_key_id": "B",
+        "access_key_secret": "secret-value-s",
+    }
     _cli(tmp_path, [{"name": "default", **profile}, base])
     adapter = alibaba_client.build_adapter(env={}, home=tmp_path)
     assert adapter.auth.source == source
@@ -447,7 +462,7 @@ def test_an_unsupported_cli_mode_is_refused_not_skipped(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("section", "source"),
     [
-        ("type = ram_role_arn\naccess_key_id = A\naccess_key_secret = s\nrole_arn = " + ROLE,
+        ("type = ram_role_arn\naccess_key_id = A\naccess_key_secret = secret-value-s\nrole_arn = " + ROLE,
          "/ram_role_arn"),
         ("type = oidc_role_arn\nrole_arn = " + ROLE + "\noidc_provider_arn = p\n"
          "oidc_token_file_path = /t", "/oidc_role_arn"),
@@ -502,7 +517,7 @@ def test_aksk_without_a_domain_id_looks_it_up_once(clock: FakeClock) -> None:
 @respx.mock
 def test_huawei_metadata_keys_with_a_session_token_renewed_after_a_401(clock: FakeClock) -> None:
     put = respx.put(f"{HW_MD}/meta-data/latest/api/token").mock(
-        side_effect=[httpx.Response(200, text="s-1"), httpx.Response(200, text="s-2")]
+        side_effect=[httpx.Response(200, text="secret-one"), httpx.Response(200, text="secret-two")]
     )
     keys = respx.get(f"{HW_MD}/openstack/latest/securitykey").mock(
         side_effect=[
@@ -516,7 +531,10 @@ def test_huawei_metadata_keys_with_a_session_token_renewed_after_a_401(clock: Fa
     assert revoker.credential_source == "ecs_metadata"
     revoker.revoke(HW_CA)
     assert put.calls[0].request.headers["x-metadata-token-ttl-seconds"] == "21600"
-    assert [c.request.headers["x-metadata-token"] for c in keys.calls] == ["s-1", "s-2"]
+    assert [c.request.headers["x-metadata-token"] for c in keys.calls] == [
+        "secret-one",
+        "secret-two",
+    ]
     sent = ccm.calls[0].request.headers
     assert sent["x-security-token"] == "hw-token-1-never-printed"
     assert "Access=HWTEMP1" in sent["authorization"] and sent["x-domain-id"] == "d0main1d"
@@ -569,12 +587,12 @@ def _profile(tmp_path: Path, text: str) -> dict[str, str]:
 
 
 def test_the_profile_file_reads_globalcredentials_then_global(tmp_path: Path) -> None:
-    both = _profile(tmp_path, "[global]\nak = GLOBAL\nsk = s-1\ndomain_id = d1\n"
-                              "[globalcredentials]\nak = GC\nsk = s-2\ndomain_id = d2\n")  # fmt: skip
+    both = _profile(tmp_path, "[global]\nak = GLOBAL\nsk = secret-value-1\ndomain_id = d1\n"
+                              "[globalcredentials]\nak = GC\nsk = secret-value-2\ndomain_id = d2\n")  # fmt: skip
     env = {"HUAWEICLOUD_SDK_REGION": "cn-north-4", **both}
     auth = huawei_client.build_adapter(env=env).auth
     assert auth.access_key == "GC" and auth.source.endswith("[globalcredentials]")  # type: ignore[attr-defined]
-    only = _profile(tmp_path, "[global]\nak = GLOBAL\nsk = s-1\n")
+    only = _profile(tmp_path, "[global]\nak = GLOBAL\nsk = secret-value-1\n")
     auth = huawei_client.build_adapter(env={"HUAWEICLOUD_SDK_REGION": "cn-north-4", **only}).auth
     assert auth.access_key == "GLOBAL" and auth.source.endswith("[global]")  # type: ignore[attr-defined]
 
@@ -589,7 +607,7 @@ def test_a_profile_with_an_idp_federates(tmp_path: Path) -> None:
 
 def test_official_oidc_sts_settings_are_refused_not_ignored() -> None:
     env = {"HUAWEICLOUD_SDK_REGION": "cn-north-4", "HUAWEICLOUD_OIDC_PROVIDER_URN": "urn",
-           "HUAWEICLOUD_SDK_AK": "A", "HUAWEICLOUD_SDK_SK": "s"}  # fmt: skip
+           "HUAWEICLOUD_SDK_AK": "A", "HUAWEICLOUD_SDK_SK": "secret-value-s"}  # fmt: skip
     with pytest.raises(ConfigurationError, match="OIDC STS"):
         huawei_client.build_adapter(env=env)
 

@@ -34,7 +34,8 @@ from causdk._auth import (
     bounded,
     source_failure,
 )
-from causdk._config import check_endpoint, env_true, first_env, read_ini, read_text_file, tried
+from causdk._config import env_true, first_env, read_ini, read_text_file, tried
+from causdk._config import metadata_url as metadata_address
 from causdk._flow import Flow, Runtime
 from causdk._redact import shown
 from causdk.errors import CausdkError, ConfigurationError
@@ -378,7 +379,9 @@ def resolve_auth(
         endpoint=sts_endpoint or _env(env, STS_ENDPOINT_ENV),
         region=_env(env, "ALIBABA_CLOUD_STS_REGION"),
         vpc=env_true(env, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"),
-        metadata_url=_metadata_url(metadata_url, env, allow_insecure_http),
+        metadata_url=metadata_address(
+            metadata_url, env, METADATA_URL_ENV, METADATA_URL, allow_insecure_http
+        ),
         allow_insecure_http=allow_insecure_http,
         user_agent=user_agent,
     )
@@ -423,13 +426,6 @@ def resolve_auth(
 def _env(env: Mapping[str, str], name: str) -> str | None:
     found = first_env(env, name)
     return found[1] if found else None
-
-
-def _metadata_url(given: str | None, env: Mapping[str, str], allow_insecure_http: bool) -> str:
-    url = given or _env(env, METADATA_URL_ENV)
-    if not url:
-        return METADATA_URL
-    return check_endpoint(url, allow_insecure_http=allow_insecure_http or url == METADATA_URL)
 
 
 def resolve_credentials(

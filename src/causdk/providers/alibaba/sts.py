@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timezone
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,28 @@ def _post(endpoint: str, params: dict[str, str], user_agent: str) -> WireRequest
     return WireRequest("POST", url, headers, canonical_query(params).encode())
 
 
-class AssumeRole(CredentialSource[AlibabaCredentials]):
+class _RoleSession(CredentialSource[AlibabaCredentials]):
+    """What both STS sources share: the role, where STS is, and the call's reading."""
+
+    def __init__(self, role: RoleOptions, *, endpoint: str, user_agent: str, name: str) -> None:
+        self.role = role
+        self.endpoint = endpoint
+        self.user_agent = user_agent
+        self.name = name
+
+    @property
+    def account_key(self) -> str:
+        return f"role:{self.role.role_arn}"
+
+    def _call(
+        self, rt: Runtime, action: str, build: Callable[[Attempt], WireRequest]
+    ) -> Flow[Issued[AlibabaCredentials]]:
+        exchange = Exchange(action, build, _parse_sts(action, self.name), request_id_of)
+        issued: Issued[AlibabaCredentials] = yield from call(rt, exchange)
+        return issued
+
+
+class AssumeRole(_RoleSession):
     """STS ``AssumeRole`` with base credentials (static, or another source's: chained)."""
 
     def __init__(
@@ -135,15 +157,8 @@ class AssumeRole(CredentialSource[AlibabaCredentials]):
         user_agent: str,
         name: str = "ram_role_arn",
     ) -> None:
+        super().__init__(role, endpoint=endpoint, user_agent=user_agent, name=name)
         self.base = base
-        self.role = role
-        self.endpoint = endpoint
-        self.user_agent = user_agent
-        self.name = name
-
-    @property
-    def account_key(self) -> str:
-        return f"role:{self.role.role_arn}"
 
     def fetch(self, rt: Runtime) -> Flow[Issued[AlibabaCredentials]]:
         base: AlibabaCredentials = yield from self.base.signer(rt)
@@ -167,12 +182,10 @@ class AssumeRole(CredentialSource[AlibabaCredentials]):
             params["Signature"] = sign_v1("POST", params, secret)
             return _post(self.endpoint, params, self.user_agent)
 
-        exchange = Exchange(action, build, _parse_sts(action, self.name), request_id_of)
-        issued: Issued[AlibabaCredentials] = yield from call(rt, exchange)
-        return issued
+        return (yield from self._call(rt, action, build))
 
 
-class AssumeRoleWithOIDC(CredentialSource[AlibabaCredentials]):
+class AssumeRoleWithOIDC(_RoleSession):
     """STS ``AssumeRoleWithOIDC`` (RRSA on ACK): anonymous; the token file is read anew at each
     fetch, since the platform rotates it."""
 
@@ -190,16 +203,9 @@ class AssumeRoleWithOIDC(CredentialSource[AlibabaCredentials]):
             raise ConfigurationError("OIDC needs the OIDC provider ARN")
         if not token_file:
             raise ConfigurationError("OIDC needs the OIDC token file")
-        self.role = role
+        super().__init__(role, endpoint=endpoint, user_agent=user_agent, name=name)
         self.provider_arn = provider_arn
         self.token_file = Path(token_file).expanduser()
-        self.endpoint = endpoint
-        self.user_agent = user_agent
-        self.name = name
-
-    @property
-    def account_key(self) -> str:
-        return f"role:{self.role.role_arn}"
 
     def fetch(self, rt: Runtime) -> Flow[Issued[AlibabaCredentials]]:
         token = read_token_file(self.token_file, "the OIDC token file")
@@ -215,6 +221,4 @@ class AssumeRoleWithOIDC(CredentialSource[AlibabaCredentials]):
             )
             return _post(self.endpoint, params, self.user_agent)
 
-        exchange = Exchange(action, build, _parse_sts(action, self.name), request_id_of)
-        issued: Issued[AlibabaCredentials] = yield from call(rt, exchange)
-        return issued
+        return (yield from self._call(rt, action, build))

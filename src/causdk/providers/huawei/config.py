@@ -35,6 +35,7 @@ from causdk._config import (
     read_ini,
     tried,
 )
+from causdk._config import metadata_url as metadata_address
 from causdk.errors import CausdkError, ConfigurationError, DeadlineExceededError
 from causdk.providers.huawei.auth import (
     DEFAULT_IAM_ENDPOINT,
@@ -217,8 +218,10 @@ def resolve_auth(
     """The first way to authenticate that is configured; ConfigurationError lists the rest."""
     if auth is not None:
         return auth
-    ctx = _Context(env, region, iam_endpoint,
-                   _metadata_url(metadata_url, env, allow_insecure_http), user_agent)  # fmt: skip
+    address = metadata_address(
+        metadata_url, env, METADATA_URL_ENV, METADATA_URL, allow_insecure_http
+    )
+    ctx = _Context(env, region, iam_endpoint, address, user_agent)
     domain_id = domain_id or _env(env, "HUAWEICLOUD_SDK_DOMAIN_ID")
     if token:
         return TokenAuth(token, source="explicit")
@@ -290,13 +293,6 @@ def resolve_auth(
 
     auth_ = RefreshingHuaweiAuth(keys, refresh_margin=REFRESH_MARGIN, failure_error=failure)
     return auth_
-
-
-def _metadata_url(given: str | None, env: Mapping[str, str], allow_insecure_http: bool) -> str:
-    url = given or _env(env, METADATA_URL_ENV)
-    if not url:
-        return METADATA_URL
-    return check_endpoint(url, allow_insecure_http=allow_insecure_http or url == METADATA_URL)
 
 
 def _iam(
