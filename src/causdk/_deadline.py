@@ -14,31 +14,11 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable
-from contextvars import ContextVar
 from typing import Any
 
 import httpcore
 
-DEADLINE: ContextVar[float] = ContextVar("causdk_deadline", default=math.inf)
-"""When the request under way must be done, on ``time.monotonic()``."""
-
-
-class Departure:
-    """When the request under way wrote its first byte, on ``time.monotonic()``."""
-
-    __slots__ = ("at",)
-
-    def __init__(self) -> None:
-        self.at: float | None = None
-
-
-DEPARTURE: ContextVar[Departure | None] = ContextVar("causdk_departure", default=None)
-
-
-def _note_departure() -> None:
-    departure = DEPARTURE.get()
-    if departure is not None and departure.at is None:
-        departure.at = time.monotonic()
+from causdk._inflight import DEADLINE, note_departure
 
 
 def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
@@ -58,7 +38,7 @@ class _Stream(httpcore.NetworkStream):
         return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        _note_departure()
+        note_departure()
         self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
@@ -82,7 +62,7 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
         return await self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        _note_departure()
+        note_departure()
         await self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
 
     async def aclose(self) -> None:

@@ -11,19 +11,20 @@ import logging
 import ssl
 import sys
 import threading
-import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import httpx
 
 from causdk._body import BodyReader
-from causdk._deadline import DEADLINE, DEPARTURE, Departure, bound_backend
+from causdk._deadline import bound_backend
 from causdk._flow import Driver, Effect, Flow, Record, Reserve, Send, Sleep, Stopped
+from causdk._inflight import answer, in_flight, transport_error
+from causdk._proxy import ProxyChoice
 from causdk._redact import RedactingFilter, redact_url
-from causdk._version import __version__
+from causdk._runners import AsyncEffects
+from causdk._tls import check_ca_bundle, ssl_context
 from causdk._wire import WireRequest, WireResponse
 from causdk.clock import Clock
 from causdk.errors import ClientClosedError, ConfigurationError, TransportError
@@ -46,21 +47,13 @@ for _name in _HTTP_LOGGERS:
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 
 
-def user_agent(settings: ClientSettings) -> str:
-    """``causdk/<version> (python <x>; httpx <y>)``, plus the caller's suffix."""
-    python = ".".join(map(str, sys.version_info[:3]))
-    agent = f"causdk/{__version__} (python {python}; httpx {httpx.__version__})"
-    return f"{agent} {settings.user_agent_suffix}" if settings.user_agent_suffix else agent
-
-
 def client_options(settings: ClientSettings) -> dict[str, Any]:
     """Keyword arguments for httpx.Client / AsyncClient from causdk's settings.
 
     No proxy here: httpx would give a proxy its own transport, verified with certifi whatever
     ``ca_bundle`` says. :class:`_PerScheme` picks the proxy per request instead.
     """
-    if settings.verify_tls and settings.ca_bundle is not None and not settings.ca_bundle.is_file():
-        raise ConfigurationError(f"CA bundle {settings.ca_bundle} is not a file")
+    check_ca_bundle(settings)
     return {
         "timeout": httpx.Timeout(
             settings.read_timeout, connect=settings.connect_timeout, pool=settings.connect_timeout
@@ -91,36 +84,6 @@ def _caller_key() -> int:
     return threading.get_ident()
 
 
-_proxy_bypass: Callable[[str, dict[str, str]], bool] = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # public, not in stubs
-
-
-_INSTANCE_METADATA = frozenset({"100.100.100.200", "169.254.169.254"})
-
-
-class _ProxyChoice:
-    """Which proxy a URL goes through: ``settings.proxy``, else (with ``trust_env``) the
-    ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` environment, read once."""
-
-    def __init__(self, settings: ClientSettings) -> None:
-        self._explicit = settings.proxy
-        self._env = urllib.request.getproxies_environment() if settings.trust_env else {}
-        self._cache: dict[tuple[str, str], str | None] = {}
-
-    def for_url(self, url: httpx.URL) -> str | None:
-        if url.host in _INSTANCE_METADATA or url.host.startswith("169.254."):
-            return None  # the instance's own metadata: through a proxy it would be another's
-        if self._explicit:
-            return self._explicit
-        if not self._env:
-            return None
-        key = (url.scheme, url.netloc.decode("ascii"))
-        if key not in self._cache:
-            bypass = _proxy_bypass(key[1], self._env)
-            found = None if bypass else (self._env.get(url.scheme) or self._env.get("all"))
-            self._cache[key] = found
-        return self._cache[key]
-
-
 class _PerScheme(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Connection pools per URL scheme and proxy, each made on first use, sharded by caller.
 
@@ -137,10 +100,10 @@ class _PerScheme(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._lock = threading.Lock()
         self._pools: dict[tuple[str, str | None, int], Any] = {}
         self._context: ssl.SSLContext | None = None
-        self._proxies = _ProxyChoice(settings)
+        self._proxies = ProxyChoice(settings)
 
     def _pool(self, url: httpx.URL) -> Any:
-        proxy = self._proxies.for_url(url)
+        proxy = self._proxies.for_url(url.scheme, url.host, url.netloc.decode("ascii"))
         key = (url.scheme, proxy, (_caller_key() * 2654435761 >> 16) % _SHARDS)
         with self._lock:
             pool = self._pools.get(key)
@@ -167,13 +130,7 @@ class _PerScheme(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def _ssl_context(self) -> ssl.SSLContext:
         if self._context is None:  # one trust store for every shard and the proxy
-            settings = self._settings
-            if settings.verify_tls and settings.ca_bundle is not None:
-                self._context = ssl.create_default_context(cafile=str(settings.ca_bundle))
-            else:
-                self._context = httpx.create_ssl_context(
-                    verify=settings.verify_tls, trust_env=settings.trust_env
-                )
+            self._context = ssl_context(self._settings)
         return self._context
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -207,13 +164,7 @@ def _capture_transport_errors() -> Iterator[_Captured]:
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
         raise ConfigurationError(f"bad endpoint URL: {exc}") from exc
     except httpx.TransportError as exc:
-        err = TransportError(
-            str(exc) or type(exc).__name__,
-            kind=type(exc).__name__,
-            may_have_been_sent=not isinstance(exc, _NOT_SENT),
-        )
-        err.__cause__ = exc
-        captured.error = err
+        captured.error = transport_error(exc, never_connected=isinstance(exc, _NOT_SENT))
 
 
 class _Runner:
@@ -234,10 +185,15 @@ class _Runner:
         self._settings = settings
         self._owns_client = http_client is None
         self._closed = False
+        # With no client of the caller's, requests go straight to the transport: httpx.Client's
+        # send adds cookies, auth and redirect handling causdk never uses, and 60 to 100 µs of
+        # CPU a call (a quarter of a revoke's). The client is kept for closing.
+        self._direct: Any = None
         if http_client is None:
             kind = httpx.AsyncClient if self._asynchronous else httpx.Client
             pools = transport or _PerScheme(settings, asynchronous=self._asynchronous)
             http_client = kind(transport=pools, **client_options(settings))  # type: ignore[arg-type]
+            self._direct = pools
         self._client: Any = http_client
 
     def _start(self, flow: Flow[T]) -> Driver[T]:
@@ -272,38 +228,6 @@ def _lower(headers: httpx.Headers) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items()}
 
 
-@contextmanager
-def _in_flight(send: Send) -> Iterator[_Sending]:
-    """The request's deadline and departure note, for the network backend (:mod:`_deadline`)."""
-    sending = _Sending()
-    deadline = DEADLINE.set(sending.started + send.timeout)
-    departure = DEPARTURE.set(sending)
-    try:
-        yield sending
-    finally:
-        DEPARTURE.reset(departure)
-        DEADLINE.reset(deadline)
-
-
-class _Sending(Departure):
-    __slots__ = ("started",)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.started = time.monotonic()
-
-
-def _answer(response: httpx.Response, reader: BodyReader, sending: _Sending) -> WireResponse:
-    body = reader.finish()
-    return WireResponse(
-        response.status_code,
-        _lower(response.headers),
-        body,
-        problem=reader.problem,
-        departed_after=None if sending.at is None else sending.at - sending.started,
-    )
-
-
 class SyncRunner(_Runner):
     """Runs flows with blocking I/O on an httpx.Client."""
 
@@ -332,8 +256,12 @@ class SyncRunner(_Runner):
         if isinstance(effect, Record):
             effect.journal.append(effect.entry)
             return None
-        with _in_flight(effect) as departure, _capture_transport_errors() as captured:
-            response = self._client.send(self._request(effect), stream=True)
+        with in_flight(effect) as departure, _capture_transport_errors() as captured:
+            request = self._request(effect)
+            if self._direct is not None:
+                response = self._direct.handle_request(request)
+            else:
+                response = self._client.send(request, stream=True)
             try:
                 reader = self._reader(response)
                 for chunk in response.iter_raw():
@@ -341,7 +269,7 @@ class SyncRunner(_Runner):
                         break  # closing unread closes the connection too
             finally:
                 response.close()
-            return _answer(response, reader, departure)
+            return answer(response.status_code, _lower(response.headers), reader, departure)
         return captured.error
 
     def close(self) -> None:
@@ -350,34 +278,22 @@ class SyncRunner(_Runner):
             self._client.close()
 
 
-class AsyncRunner(_Runner):
-    """Runs flows with asyncio on an httpx.AsyncClient."""
+class AsyncRunner(_Runner, AsyncEffects):
+    """Runs flows with asyncio on httpx (its transport, or the caller's httpx.AsyncClient)."""
 
     _asynchronous = True
+    name = "httpx"
 
-    async def run(self, flow: Flow[T]) -> T:
-        driver = self._start(flow)
-        try:
-            while driver.effect is not None:
-                driver.resume(await self._perform(driver.effect))
-        except BaseException:
-            driver.abandon()
-            raise
-        return driver.result
+    def _is_closed(self) -> bool:
+        return self._closed or bool(self._client.is_closed)
 
-    async def _perform(self, effect: Effect) -> WireResponse | Reservation | TransportError | None:
-        if isinstance(effect, Sleep):
-            await self._clock.sleep_async(effect.seconds)
-            return None
-        if isinstance(effect, Reserve):
-            return await effect.limiter.reserve_async(effect.max_wait)
-        if isinstance(effect, Record):  # an fsync: off the event loop
-            import asyncio  # here, not at the top: sync callers never load asyncio
-
-            await asyncio.to_thread(effect.journal.append, effect.entry)
-            return None
-        with _in_flight(effect) as departure, _capture_transport_errors() as captured:
-            response = await self._client.send(self._request(effect), stream=True)
+    async def _send(self, send: Send) -> WireResponse | TransportError:
+        with in_flight(send) as departure, _capture_transport_errors() as captured:
+            request = self._request(send)
+            if self._direct is not None:
+                response = await self._direct.handle_async_request(request)
+            else:
+                response = await self._client.send(request, stream=True)
             try:
                 reader = self._reader(response)
                 async for chunk in response.aiter_raw():
@@ -385,7 +301,8 @@ class AsyncRunner(_Runner):
                         break
             finally:
                 await response.aclose()
-            return _answer(response, reader, departure)
+            return answer(response.status_code, _lower(response.headers), reader, departure)
+        assert captured.error is not None
         return captured.error
 
     async def aclose(self) -> None:
@@ -394,4 +311,4 @@ class AsyncRunner(_Runner):
             await self._client.aclose()
 
 
-__all__ = ["AsyncRunner", "SyncRunner", "WireRequest", "client_options", "user_agent"]
+__all__ = ["AsyncRunner", "SyncRunner", "WireRequest", "client_options"]

@@ -47,7 +47,8 @@ from causdk.settings import ClientSettings
 if TYPE_CHECKING:
     import httpx
 
-    from causdk._transport import AsyncRunner, SyncRunner
+    from causdk._runners import AsyncEffects, RunnerName
+    from causdk._transport import SyncRunner
     from causdk.journal import Journal
 
 __all__ = [
@@ -106,6 +107,9 @@ class ShellOptions(TypedDict, total=False):
     http_client: httpx.Client | httpx.AsyncClient
     """Your own client (sync for CARevoker, async for AsyncCARevoker); causdk leaves it open."""
     transport: httpx.BaseTransport | httpx.AsyncBaseTransport
+    runner: RunnerName
+    """What async clients send with: ``aiohttp`` (the ``aiohttp`` extra), ``httpx``, or
+    ``auto`` (the default, also ``CAUSDK_RUNNER``): aiohttp when installed. Sync: httpx."""
 
 
 class _RevokerCore:
@@ -465,15 +469,18 @@ class _Shell:
         http_client: httpx.Client | httpx.AsyncClient | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         limiter: RateLimiter | None = None,
+        runner: RunnerName | None = None,
     ) -> None:
         """``http_client`` and ``transport`` are sync for CARevoker, async for AsyncCARevoker."""
-        from causdk._transport import AsyncRunner, SyncRunner  # httpx loads with the first client
+        from causdk._runners import make_runner  # the HTTP library loads with the first client
 
         settings = settings or ClientSettings()
         clock = clock or SystemClock()
         self._core = _RevokerCore(adapter, settings, clock, limiter)
-        runner = AsyncRunner if self._asynchronous else SyncRunner
-        self._runner = runner(settings, clock, http_client=http_client, transport=transport)
+        self._runner = make_runner(
+            settings, clock, asynchronous=self._asynchronous, runner=runner,
+            http_client=http_client, transport=transport,
+        )  # fmt: skip
 
     @property
     def provider(self) -> Provider:
@@ -484,6 +491,11 @@ class _Shell:
     def capabilities(self) -> Capabilities:
         """What the provider supports (reasons, idempotency, default rate limit)."""
         return self._core.adapter.capabilities
+
+    @property
+    def runner(self) -> str:
+        """What this client sends with: ``httpx`` or ``aiohttp``."""
+        return str(self._runner.name)
 
     @property
     def endpoint(self) -> str:
@@ -630,7 +642,7 @@ class AsyncCARevoker(_Shell):
 
     _asynchronous = True
 
-    _runner: AsyncRunner
+    _runner: AsyncEffects
 
     async def revoke(self, ca_id: str, **options: Unpack[RevokeOptions]) -> RevocationResult:
         """Revoke one CA; see :meth:`CARevoker.revoke`."""

@@ -9,6 +9,7 @@ from typing import TypedDict
 
 from typing_extensions import Unpack
 
+from causdk._agent import user_agent
 from causdk._config import check_endpoint, first_env, insecure_http_allowed
 from causdk.client import AsyncCARevoker, CARevoker, ShellOptions, open_shell
 from causdk.providers.alibaba.adapter import AlibabaAdapter
@@ -56,8 +57,6 @@ def build_adapter(
     ``endpoint`` (or ``ALIBABA_CLOUD_CAS_ENDPOINT``) wins over ``region`` (or
     ``ALIBABA_CLOUD_REGION_ID``, default ``cn-hangzhou``).
     """
-    from causdk._transport import user_agent
-
     env = os.environ if env is None else env
     settings = settings or ClientSettings()
     allow = insecure_http_allowed(settings.allow_insecure_http, env)

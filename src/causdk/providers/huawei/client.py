@@ -8,6 +8,7 @@ from typing import TypedDict
 
 from typing_extensions import Unpack
 
+from causdk._agent import user_agent
 from causdk._config import insecure_http_allowed
 from causdk.client import AsyncCARevoker, CARevoker, ShellOptions, open_shell
 from causdk.providers.huawei.adapter import HuaweiAdapter
@@ -48,8 +49,6 @@ def build_adapter(
     **options: Unpack[HuaweiOptions],
 ) -> HuaweiAdapter:
     """A HuaweiAdapter from explicit options, then the environment (see the README)."""
-    from causdk._transport import user_agent
-
     env = os.environ if env is None else env
     settings = settings or ClientSettings()
     agent = user_agent(settings)
