@@ -18,9 +18,9 @@ os.environ.update(METADATA_ENV)  # subprocesses inherit it
 
 def cloud_variable(name: str) -> bool:
     """A variable of the clouds' or causdk's that a test's clean environment drops (all but
-    the metadata guard above)."""
+    the metadata guard above, and the runner a test runs on)."""
     return name.startswith(("ALIBABA", "ALICLOUD", "HUAWEICLOUD", "CAUSDK")) and (
-        name not in METADATA_ENV
+        name not in METADATA_ENV and name != "CAUSDK_RUNNER"
     )
 
 

@@ -129,13 +129,15 @@ class AiohttpRunner(AsyncEffects):
         try:
             # One timer over the whole exchange, the body included.
             return await asyncio.wait_for(exchange(), left)
-        except (aiohttp.InvalidURL, ValueError) as exc:
+        except aiohttp.InvalidURL as exc:
             raise ConfigurationError(f"bad endpoint or proxy URL: {exc}") from exc
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             unsent = isinstance(exc, _NEVER_CONNECTED) or (
                 isinstance(exc, asyncio.TimeoutError) and departure.at is None
             )
             return transport_error(exc, never_connected=unsent)
+        except ValueError as exc:  # after ClientError: a TLS failure is a ValueError too
+            raise ConfigurationError(f"bad endpoint or proxy URL: {exc}") from exc
 
     async def aclose(self) -> None:
         self._closed = True

@@ -32,6 +32,13 @@ SECRET_QUERY = frozenset(
     {"signature", "securitytoken", "accesskeysecret", "bearertoken", "oidctoken"}
 )
 
+_HEADER_NAMES = "|".join(re.escape(name) for name in sorted(SECRET_HEADERS))
+# A secret header as HTTP libraries log it: httpcore's ``(b'x-subject-token', b'MII...')``, a
+# dict's ``'Authorization': '...'``, or a raw ``X-Auth-Token: ...`` line.
+_SECRET_HEADER = re.compile(
+    rf"(?im)(b?['\"](?:{_HEADER_NAMES})['\"]\s*[,:]\s*b?['\"])([^'\"]*)"
+    rf"|(^\s*(?:{_HEADER_NAMES}):[ \t]*)(\S.*)$"
+)
 _SECRET_PAIR = re.compile(r"(?i)\b(" + "|".join(sorted(SECRET_QUERY)) + r")=([^&\s\"',]+)")
 # Shorter secrets are replaced only where they stand alone (not inside a longer word), so that
 # a 3-character password does not blank every word that contains those letters.
@@ -81,7 +88,13 @@ def scrub(text: str) -> str:
         text = _short_pattern.sub(REDACTED, text)
     if "=" in text:
         text = _SECRET_PAIR.sub(rf"\1={REDACTED}", text)
+    if "oken" in text or "uthorization" in text or "ookie" in text:
+        text = _SECRET_HEADER.sub(_keep_name, text)
     return text
+
+
+def _keep_name(match: re.Match[str]) -> str:
+    return f"{match.group(1) or match.group(3)}{REDACTED}"
 
 
 def shown(value: object, limit: int = 80) -> str:

@@ -172,6 +172,7 @@ class _Runner:
     were given."""
 
     _asynchronous: bool
+    name = "httpx"
 
     def __init__(
         self,
@@ -282,7 +283,6 @@ class AsyncRunner(_Runner, AsyncEffects):
     """Runs flows with asyncio on httpx (its transport, or the caller's httpx.AsyncClient)."""
 
     _asynchronous = True
-    name = "httpx"
 
     def _is_closed(self) -> bool:
         return self._closed or bool(self._client.is_closed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,3 +29,26 @@ def emu(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Emulator]:
         monkeypatch.setenv("CAUSDK_HUAWEI_ENDPOINT", emulator.url)
         monkeypatch.setenv("CAUSDK_HUAWEI_AUTH_TOKEN", c.huawei_token)
         yield emulator
+
+
+RUNNERS = ("httpx", "aiohttp")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every async end-to-end test runs on every async runner that ships (``single_runner``
+    ones on the default only)."""
+    if (
+        "async_runner" in metafunc.fixturenames
+        and inspect.iscoroutinefunction(metafunc.function)
+        and metafunc.definition.get_closest_marker("single_runner") is None
+    ):
+        metafunc.parametrize("async_runner", RUNNERS, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def async_runner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """The runner an async test's clients use (``CAUSDK_RUNNER``)."""
+    runner: str | None = getattr(request, "param", None)
+    if runner is not None:
+        monkeypatch.setenv("CAUSDK_RUNNER", runner)
+    return runner

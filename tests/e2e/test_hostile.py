@@ -31,7 +31,7 @@ from causdk import (
 )
 from causdk.providers.huawei import IamPasswordAuth, TokenAuth
 from causdk.ratelimit import shared_limiter
-from tests import hostile
+from tests import hostile, runners
 from tests.hostile import Behaviour, Conn, Request
 
 HUAWEI_CA = "0123abcd-0123-4567-89ab-0123456789ab"
@@ -306,3 +306,39 @@ def test_the_cli_list_against_an_endless_listing_ends() -> None:
     assert result.exit_code == 1
     assert "max_pages" in result.output
     assert requests == 1000  # the default cap: 50,000 CAs at 50 a page
+
+
+def _huawei_revoke(kind: str, url: str) -> object:
+    with runners.huawei(kind, token=TOKEN, endpoint=url, settings=_settings()) as revoker:
+        return revoker.revoke(HUAWEI_CA)
+
+
+def _alibaba_get(kind: str, url: str) -> object:
+    key = f"AKID{uuid.uuid4().hex[:12]}"
+    with runners.alibaba(kind, access_key_id=key, access_key_secret=SECRET, endpoint=url,
+                         settings=_settings()) as revoker:  # fmt: skip
+        return revoker.get(ALIBABA_CA)
+
+
+ASYNC_CALLS: dict[str, Callable[[str, str], object]] = {
+    "huawei revoke": _huawei_revoke,
+    "alibaba get": _alibaba_get,
+}
+
+
+@pytest.mark.parametrize("kind", ["httpx", "aiohttp"])
+@pytest.mark.parametrize("liar", LIARS, ids=list(LIARS))
+@pytest.mark.parametrize("call", ASYNC_CALLS, ids=list(ASYNC_CALLS))
+def test_a_lying_server_never_gives_a_success_on_any_async_runner(
+    call: str, liar: str, kind: str
+) -> None:
+    """The same liars, the same verdicts, bounds of time and memory, on each async runner."""
+    with (
+        hostile.hostile(LIARS[liar]) as server,
+        bounded() as spent,
+        pytest.raises(CausdkError) as info,
+    ):
+        ASYNC_CALLS[call](kind, server.url)
+    assert isinstance(info.value, UnexpectedResponseError | DeadlineExceededError)
+    assert spent["seconds"] < DEADLINE + SLACK
+    assert spent["peak"] < MEMORY_CAP

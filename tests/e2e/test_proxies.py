@@ -21,11 +21,11 @@ import trustme
 from causdk import (
     AsyncHuaweiRevoker,
     ClientSettings,
-    HuaweiRevoker,
     TransportError,
 )
 from causdk.testing import Emulator
 from tests import hostile
+from tests.runners import KINDS, huawei
 
 CA = "0123abcd-0123-4567-89ab-0123456789ab"
 TOKEN = "proxy-test-token-value"
@@ -114,65 +114,74 @@ def _port(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_http_proxy_from_the_environment_is_honoured(
-    proxy: Proxy, no_proxy_env: pytest.MonkeyPatch
+    kind: str, proxy: Proxy, no_proxy_env: pytest.MonkeyPatch
 ) -> None:
     with Emulator() as emu:
         ca_id = emu.add_subordinates("huawei", 1)[0]
         no_proxy_env.setenv("HTTP_PROXY", proxy.url)
-        with HuaweiRevoker(**emu.huawei_options()) as revoker:
+        with huawei(kind, **emu.huawei_options()) as revoker:
             assert revoker.revoke(ca_id).request_id
         assert proxy.carried(_port(emu.url))
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_all_proxy_from_the_environment_is_honoured(
-    proxy: Proxy, no_proxy_env: pytest.MonkeyPatch
+    kind: str, proxy: Proxy, no_proxy_env: pytest.MonkeyPatch
 ) -> None:
     with Emulator() as emu:
         no_proxy_env.setenv("ALL_PROXY", proxy.url)
-        with HuaweiRevoker(**emu.huawei_options()) as revoker:
+        with huawei(kind, **emu.huawei_options()) as revoker:
             list(revoker.list())
         assert proxy.carried(_port(emu.url))
 
 
-def test_no_proxy_bypasses_the_proxy(proxy: Proxy, no_proxy_env: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_proxy_bypasses_the_proxy(
+    kind: str, proxy: Proxy, no_proxy_env: pytest.MonkeyPatch
+) -> None:
     with Emulator() as emu:
         no_proxy_env.setenv("HTTP_PROXY", proxy.url)
         no_proxy_env.setenv("NO_PROXY", "127.0.0.1")
-        with HuaweiRevoker(**emu.huawei_options()) as revoker:
+        with huawei(kind, **emu.huawei_options()) as revoker:
             list(revoker.list())
         assert not proxy.carried(_port(emu.url))
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_trust_env_false_ignores_proxy_variables(
-    proxy: Proxy, no_proxy_env: pytest.MonkeyPatch
+    kind: str, proxy: Proxy, no_proxy_env: pytest.MonkeyPatch
 ) -> None:
     with Emulator() as emu:
         no_proxy_env.setenv("HTTP_PROXY", proxy.url)
         settings = ClientSettings(trust_env=False)
-        with HuaweiRevoker(**emu.huawei_options(), settings=settings) as revoker:
+        with huawei(kind, **emu.huawei_options(), settings=settings) as revoker:
             list(revoker.list())
         assert not proxy.carried(_port(emu.url))
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_https_proxy_from_the_environment_tunnels_tls(
+    kind: str,
     proxy: Proxy, no_proxy_env: pytest.MonkeyPatch, tls_server: hostile.HostileServer,
     ca_bundle: Path,
 ) -> None:  # fmt: skip
     no_proxy_env.setenv("HTTPS_PROXY", proxy.url)
     settings = ClientSettings(ca_bundle=ca_bundle)
-    with HuaweiRevoker(token=TOKEN, endpoint=tls_server.url, settings=settings) as revoker:
+    with huawei(kind, token=TOKEN, endpoint=tls_server.url, settings=settings) as revoker:
         assert revoker.revoke(CA).request_id == "tls-ok"
     assert proxy.carried(tls_server.port)
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_explicit_proxy_verifies_the_target_with_ca_bundle(
-    proxy: Proxy, tls_server: hostile.HostileServer, ca_bundle: Path
+    kind: str, proxy: Proxy, tls_server: hostile.HostileServer, ca_bundle: Path
 ) -> None:
     """A TLS-inspecting corporate proxy presents certificates of the corporate CA: through an
     explicit proxy, ``ca_bundle`` is what verifies the far end (not certifi's bundle)."""
     settings = ClientSettings(proxy=proxy.url, ca_bundle=ca_bundle, trust_env=False)
-    with HuaweiRevoker(token=TOKEN, endpoint=tls_server.url, settings=settings) as revoker:
+    with huawei(kind, token=TOKEN, endpoint=tls_server.url, settings=settings) as revoker:
         assert revoker.revoke(CA).request_id == "tls-ok"
     assert proxy.carried(tls_server.port)
 
@@ -186,20 +195,22 @@ async def test_explicit_proxy_with_ca_bundle_async(
     assert proxy.carried(tls_server.port)
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_explicit_proxy_honours_verify_tls_false(
-    proxy: Proxy, tls_server: hostile.HostileServer
+    kind: str, proxy: Proxy, tls_server: hostile.HostileServer
 ) -> None:
     settings = ClientSettings(proxy=proxy.url, verify_tls=False, trust_env=False)
-    with HuaweiRevoker(token=TOKEN, endpoint=tls_server.url, settings=settings) as revoker:
+    with huawei(kind, token=TOKEN, endpoint=tls_server.url, settings=settings) as revoker:
         assert revoker.revoke(CA).request_id == "tls-ok"
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_without_the_ca_bundle_the_target_is_not_trusted(
-    proxy: Proxy, tls_server: hostile.HostileServer
+    kind: str, proxy: Proxy, tls_server: hostile.HostileServer
 ) -> None:
     settings = ClientSettings(proxy=proxy.url, trust_env=False)
     with (
-        HuaweiRevoker(token=TOKEN, endpoint=tls_server.url, settings=settings) as revoker,
+        huawei(kind, token=TOKEN, endpoint=tls_server.url, settings=settings) as revoker,
         pytest.raises(TransportError) as info,
     ):
         revoker.get(CA)
@@ -207,8 +218,9 @@ def test_without_the_ca_bundle_the_target_is_not_trusted(
     assert not info.value.may_have_been_sent
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_tls_proxy_is_verified_with_ca_bundle(
-    tmp_path: Path, authority: trustme.CA, ca_bundle: Path
+    kind: str, tmp_path: Path, authority: trustme.CA, ca_bundle: Path
 ) -> None:
     """The proxy itself speaks TLS with a corporate certificate: the same bundle verifies it."""
     cert = authority.issue_cert("127.0.0.1")
@@ -218,6 +230,6 @@ def test_a_tls_proxy_is_verified_with_ca_bundle(
         ca_id = emu.add_subordinates("huawei", 1)[0]
         for tls_proxy in _start_proxy(tmp_path, "http+ssl", ["--ssl", str(pem)]):
             settings = ClientSettings(proxy=tls_proxy.url, ca_bundle=ca_bundle, trust_env=False)
-            with HuaweiRevoker(**emu.huawei_options(), settings=settings) as revoker:
+            with huawei(kind, **emu.huawei_options(), settings=settings) as revoker:
                 assert revoker.revoke(ca_id).request_id
             assert tls_proxy.carried(_port(emu.url))
