@@ -3,6 +3,7 @@
 python benchmarks/child.py import SDK
 python benchmarks/child.py first-revoke SDK URL CA_ID
 python benchmarks/child.py memory SDK URL < ids.json
+python benchmarks/child.py floor-start - URL CA_ID    # the stack's floor: pydantic and httpx
 """
 
 from __future__ import annotations
@@ -30,6 +31,20 @@ def main() -> None:
     from sdks import make_revoke
 
     url = sys.argv[3]
+    if mode == "floor-start":  # what any client on pydantic and httpx pays before its first call
+        import httpx
+        import pydantic
+
+        class Result(pydantic.BaseModel):
+            ca_id: str
+            status: int
+
+        target = f"{url}/v1/private-certificate-authorities/{sys.argv[4]}/revoke"
+        token = {"X-Auth-Token": "emulator-huawei-token"}
+        answer = httpx.post(target, headers=token, content=b"{}")
+        Result(ca_id=sys.argv[4], status=answer.status_code)
+        print(json.dumps({"first_revoke_ms": (time.perf_counter() - STARTED) * 1000}))
+        return
     if mode == "first-revoke":
         revoke, close = make_revoke(sdk, url)
         revoke(sys.argv[4])

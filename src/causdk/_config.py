@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import configparser
-import ipaddress
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from causdk._redact import shown
+
+if TYPE_CHECKING:
+    from configparser import ConfigParser
 from causdk.errors import ConfigurationError
 from causdk.secret import Secret
 
@@ -41,6 +43,8 @@ def insecure_http_allowed(opted_in: bool, env: Mapping[str, str]) -> bool:
 
 
 def _is_loopback(host: str) -> bool:
+    import ipaddress  # loaded when an endpoint is checked, not at import
+
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
@@ -97,9 +101,11 @@ def read_text_file(path: Path) -> str:
         raise ConfigurationError(f"{path} cannot be read: {exc.strerror or exc}.") from None
 
 
-def read_ini(path: Path, *, inline_comments: bool) -> configparser.ConfigParser:
+def read_ini(path: Path, *, inline_comments: bool) -> ConfigParser:
     """An INI file, parsed; a malformed one is a ConfigurationError naming the line only
     (configparser quotes the offending line, which may hold a secret)."""
+    import configparser  # loaded when a file is read, not at import
+
     prefixes = ("#", ";") if inline_comments else None
     parser = configparser.ConfigParser(inline_comment_prefixes=prefixes, interpolation=None)
     try:

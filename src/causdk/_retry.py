@@ -3,8 +3,6 @@ that succeeds first time never loads the retry engine (:mod:`causdk._retry_engin
 
 from __future__ import annotations
 
-from email.utils import parsedate_to_datetime
-
 from causdk.errors import APIError, TransportError
 
 
@@ -24,6 +22,8 @@ def parse_retry_after(value: str | None, *, now_epoch: float | None = None) -> f
         seconds = float(value)
     except ValueError:
         try:
+            from email.utils import parsedate_to_datetime  # rare: loaded when needed
+
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
