@@ -34,7 +34,7 @@ from sdks import FLOORS, SDKS, bare_bulk, causdk_bulk_on, cloud_of, make_revoke,
 
 @dataclass(frozen=True)
 class Plan:
-    calls: int = 500
+    calls: int = 1000
     startup_runs: int = 7
     bulk: int = 1000
     concurrency: int = 50
