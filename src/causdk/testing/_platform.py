@@ -82,37 +82,26 @@ class PlatformServices:
         with self.state.lock:
             return sum(1 for i in self.issued if source is None or i.source == source)
 
-    def _expiry(self) -> tuple[float, datetime]:
+    def _issue(self, source: str, key_id: str, grant: Any) -> tuple[str, str, datetime]:
+        """A new secret and token for ``key_id``, granted until ``ttl`` from now."""
+        secret, token = secrets.token_urlsafe(30), secrets.token_urlsafe(60)
         expires = time.time() + self.ttl
-        return expires, datetime.fromtimestamp(expires, tz=timezone.utc)
+        grant(key_id, secret, token, expires)
+        with self.state.lock:
+            self.issued.append(Issued(source, key_id, expires))
+        return secret, token, datetime.fromtimestamp(expires, tz=timezone.utc)
 
     def _issue_alibaba(self, source: str) -> dict[str, Any]:
         key_id = "STS." + secrets.token_hex(10)
-        secret, token = secrets.token_urlsafe(24), "CAIS" + secrets.token_urlsafe(48)
-        expires, when = self._expiry()
-        self._grant_alibaba(key_id, secret, token, expires)
-        with self.state.lock:
-            self.issued.append(Issued(source, key_id, expires))
-        return {
-            "AccessKeyId": key_id,
-            "AccessKeySecret": secret,
-            "SecurityToken": token,
-            "Expiration": when.strftime(_ALIBABA_DATE),
-        }
+        secret, token, when = self._issue(source, key_id, self._grant_alibaba)
+        return {"AccessKeyId": key_id, "AccessKeySecret": secret, "SecurityToken": token,
+                "Expiration": when.strftime(_ALIBABA_DATE)}  # fmt: skip
 
     def _issue_huawei(self, source: str) -> dict[str, Any]:
         access = "HWTEMP" + secrets.token_hex(8).upper()
-        secret, token = secrets.token_urlsafe(30), "gQpjbi" + secrets.token_urlsafe(60)
-        expires, when = self._expiry()
-        self._grant_huawei(access, secret, token, expires)
-        with self.state.lock:
-            self.issued.append(Issued(source, access, expires))
-        return {
-            "access": access,
-            "secret": secret,
-            "securitytoken": token,
-            "expires_at": when.strftime(_HUAWEI_DATE),
-        }
+        secret, token, when = self._issue(source, access, self._grant_huawei)
+        return {"access": access, "secret": secret, "securitytoken": token,
+                "expires_at": when.strftime(_HUAWEI_DATE)}  # fmt: skip
 
     def _log(self, cloud: str, action: str, response: HttpResponse) -> HttpResponse:
         self.state.record(LoggedRequest(cloud, action, response.status))  # type: ignore[arg-type]
